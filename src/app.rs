@@ -1,0 +1,256 @@
+//! Builds the whole platform on one listener. `Application::build` binds
+//! first and reports its address, so tests start the very same server on
+//! port 0 and production on its configured port.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::audit::{self, AuditLog};
+use crate::broker::token::{SigningKey, TokenError, TokenVerifier};
+use crate::broker::{self, Broker, GatherPolicy, ProviderEndpoints};
+use crate::citizens::{CitizenDirectory, CitizensError};
+use crate::config::{ProviderArgs, ServeArgs};
+use crate::http::{self, OperatorToken, Problem};
+use crate::ids::AgencyId;
+use crate::providers::Provider;
+use crate::spec::{DatasetRegistry, SpecError};
+use crate::store::{self, Store, StoreError};
+
+/// Request bodies larger than this are refused before any handler runs.
+const BODY_LIMIT_BYTES: usize = 64 * 1024;
+/// No request may hold a connection longer than this.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error(transparent)]
+    Citizens(#[from] CitizensError),
+    #[error(transparent)]
+    Key(#[from] TokenError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the operator token file {path}: {source}")]
+    OperatorToken {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0} is not an agency of datasets.yaml")]
+    UnknownAgency(AgencyId),
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    store: Arc<dyn Store>,
+    broker: Broker,
+}
+
+impl Application {
+    pub async fn build(args: ServeArgs) -> Result<Self, AppError> {
+        let store = store::connect(&args.store.url()).await?;
+        let registry = Arc::new(DatasetRegistry::embedded()?);
+        let citizens = Arc::new(CitizenDirectory::embedded(&registry)?);
+        let key = Arc::new(SigningKey::load_or_create(&args.broker_key_path())?);
+        let operator = match args.operator_token.clone() {
+            Some(token) => OperatorToken::new(token),
+            None => OperatorToken::new(operator_token_file(&args.store.data_dir)?),
+        };
+        let listener = TcpListener::bind(args.listen)
+            .await
+            .map_err(|source| AppError::Bind {
+                addr: args.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(AppError::Serve)?;
+
+        let endpoints = provider_endpoints(&args, &registry, addr)?;
+        let audit = AuditLog::new(store.clone());
+        let policy = GatherPolicy {
+            timeout: args.provider_timeout(),
+            connect_retries: args.provider_retries,
+        };
+        let broker = Broker::new(
+            key.clone(),
+            registry.clone(),
+            endpoints,
+            audit.clone(),
+            policy,
+        );
+
+        let mut router = Router::new()
+            .merge(http::health_router(store.clone()))
+            .merge(broker::router(broker.clone(), operator.clone()))
+            .merge(audit::router(audit, operator));
+        if !args.no_local_providers {
+            let verifier = key.verifier()?;
+            for spec in registry.providers() {
+                let provider = Provider::new(
+                    spec.id.clone(),
+                    &registry,
+                    citizens.clone(),
+                    store.clone(),
+                    verifier.clone(),
+                );
+                router = router.nest(&format!("/providers/{}", spec.id), provider.router());
+            }
+        }
+        Ok(Self {
+            listener,
+            router: with_common_layers(router),
+            store,
+            broker,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    pub fn broker(&self) -> Broker {
+        self.broker.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then lets requests in flight finish.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), AppError> {
+        tracing::info!(addr = %self.local_addr(), "navigator serving");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(AppError::Serve)
+    }
+}
+
+/// Runs one reference provider as a server of its own.
+pub async fn run_provider(
+    args: ProviderArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
+    let registry = DatasetRegistry::embedded()?;
+    if registry.provider(&args.agency).is_none() {
+        return Err(AppError::UnknownAgency(args.agency));
+    }
+    let store = store::connect(&args.store.url()).await?;
+    let citizens = Arc::new(CitizenDirectory::embedded(&registry)?);
+    let verifier = match &args.broker_public_key {
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|source| TokenError::KeyFile {
+                path: path.display().to_string(),
+                source,
+            })?;
+            TokenVerifier::from_pem(&pem)?
+        }
+        None => SigningKey::load_or_create(&args.store.data_dir.join("broker-signing-key.pem"))?
+            .verifier()?,
+    };
+    let provider = Provider::new(
+        args.agency.clone(),
+        &registry,
+        citizens,
+        store.clone(),
+        verifier,
+    );
+    let router = Router::new()
+        .merge(http::health_router(store))
+        .merge(provider.router());
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|source| AppError::Bind {
+            addr: args.listen,
+            source,
+        })?;
+    tracing::info!(agency = %args.agency, addr = %args.listen, "provider serving");
+    axum::serve(listener, with_common_layers(router))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(AppError::Serve)
+}
+
+fn with_common_layers(router: Router) -> Router {
+    router
+        .fallback(http::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            use axum::response::IntoResponse;
+            Problem::internal(&"a handler panicked").into_response()
+        }))
+        .layer(http::trace_layer())
+}
+
+/// Every agency gets a base URL: the configured one, or this server's own
+/// mount, reached over loopback like any remote provider.
+fn provider_endpoints(
+    args: &ServeArgs,
+    registry: &DatasetRegistry,
+    addr: SocketAddr,
+) -> Result<ProviderEndpoints, AppError> {
+    let own_host = if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    };
+    let mut endpoints = ProviderEndpoints::default();
+    for spec in registry.providers() {
+        if let Ok(url) = reqwest::Url::parse(&format!("http://{own_host}/providers/{}/", spec.id)) {
+            endpoints.insert(spec.id.clone(), url);
+        }
+    }
+    for (agency, url) in &args.provider_urls {
+        if registry.provider(agency).is_none() {
+            return Err(AppError::UnknownAgency(agency.clone()));
+        }
+        endpoints.insert(agency.clone(), url.clone());
+    }
+    Ok(endpoints)
+}
+
+/// Reads the operator token, creating a random one (owner-only) on first run.
+fn operator_token_file(data_dir: &Path) -> Result<SecretString, AppError> {
+    let path = data_dir.join("operator-token");
+    let error = |source| AppError::OperatorToken {
+        path: path.display().to_string(),
+        source,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(token) => Ok(SecretString::from(token.trim().to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let token = hex::encode(rand::random::<[u8; 32]>());
+            std::fs::create_dir_all(data_dir).map_err(error)?;
+            crate::files::write_owner_only(&path, token.as_bytes()).map_err(error)?;
+            tracing::info!(path = %path.display(), "created an operator token");
+            Ok(SecretString::from(token))
+        }
+        Err(e) => Err(error(e)),
+    }
+}

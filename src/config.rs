@@ -1,0 +1,125 @@
+//! Settings, from flags and `NAVIGATOR_*` environment variables (and
+//! `DATABASE_URL`), with safe defaults: loopback only, data under `./var`,
+//! an embedded SQLite file.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use secrecy::SecretString;
+
+use crate::ids::AgencyId;
+
+/// Where the store lives; shared by every command that touches it.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Folder for the SQLite file, keys and other local state.
+    #[arg(long, env = "NAVIGATOR_DATA_DIR", default_value = "./var")]
+    pub data_dir: PathBuf,
+    /// `sqlite:PATH` or `postgres://…`; defaults to `<data-dir>/navigator.db`.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("navigator.db").display()))
+    }
+}
+
+/// `navigator serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "NAVIGATOR_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// A provider's base URL, as `AGENCY=URL` (repeatable, or comma-separated
+    /// in the variable); agencies not named are reached at this server's own
+    /// `/providers/AGENCY`.
+    #[arg(
+        long = "provider-url",
+        env = "NAVIGATOR_PROVIDER_URLS",
+        value_delimiter = ',',
+        value_parser = parse_provider_url
+    )]
+    pub provider_urls: Vec<(AgencyId, reqwest::Url)>,
+    /// Per-request timeout for calls to providers, in milliseconds.
+    #[arg(long, env = "NAVIGATOR_PROVIDER_TIMEOUT_MS", default_value_t = 3000)]
+    pub provider_timeout_ms: u64,
+    /// Further attempts after a connection error to a provider.
+    #[arg(long, env = "NAVIGATOR_PROVIDER_RETRIES", default_value_t = 2)]
+    pub provider_retries: u32,
+    /// The broker's Ed25519 signing key (PKCS#8 PEM), created when missing;
+    /// defaults to `<data-dir>/broker-signing-key.pem`.
+    #[arg(long, env = "NAVIGATOR_BROKER_KEY_FILE")]
+    pub broker_key_file: Option<PathBuf>,
+    /// Bearer token for the operator API; when unset, one is created in
+    /// `<data-dir>/operator-token`.
+    #[arg(long, env = "NAVIGATOR_OPERATOR_TOKEN", hide_env_values = true)]
+    pub operator_token: Option<SecretString>,
+    /// Do not mount the reference providers in this server.
+    #[arg(long, env = "NAVIGATOR_NO_LOCAL_PROVIDERS")]
+    pub no_local_providers: bool,
+}
+
+impl ServeArgs {
+    pub fn provider_timeout(&self) -> Duration {
+        Duration::from_millis(self.provider_timeout_ms)
+    }
+
+    pub fn broker_key_path(&self) -> PathBuf {
+        self.broker_key_file
+            .clone()
+            .unwrap_or_else(|| self.store.data_dir.join("broker-signing-key.pem"))
+    }
+
+    /// Defaults for an embedded server listening on `listen` with its state
+    /// in `data_dir`; what tests and tools start from.
+    pub fn embedded(listen: SocketAddr, data_dir: PathBuf) -> Self {
+        Self {
+            listen,
+            store: StoreArgs {
+                data_dir,
+                database_url: None,
+            },
+            provider_urls: Vec::new(),
+            provider_timeout_ms: 3000,
+            provider_retries: 2,
+            broker_key_file: None,
+            operator_token: None,
+            no_local_providers: false,
+        }
+    }
+}
+
+/// `navigator provider`.
+#[derive(Debug, Clone, Args)]
+pub struct ProviderArgs {
+    /// The agency to serve, e.g. `mol.bli`.
+    #[arg(long, env = "NAVIGATOR_AGENCY")]
+    pub agency: AgencyId,
+    #[arg(long, env = "NAVIGATOR_LISTEN", default_value = "127.0.0.1:8081")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The broker's public key (SPKI PEM) that tokens must verify against;
+    /// defaults to the public half of `<data-dir>/broker-signing-key.pem`.
+    #[arg(long, env = "NAVIGATOR_BROKER_PUBLIC_KEY")]
+    pub broker_public_key: Option<PathBuf>,
+}
+
+fn parse_provider_url(raw: &str) -> Result<(AgencyId, reqwest::Url), String> {
+    let (agency, url) = raw
+        .split_once('=')
+        .ok_or_else(|| format!("{raw:?}: write AGENCY=URL"))?;
+    let agency = AgencyId::parse(agency.trim()).map_err(|e| e.to_string())?;
+    let url = reqwest::Url::parse(url.trim()).map_err(|e| format!("{url:?}: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{url}: only http and https are supported"));
+    }
+    Ok((agency, url))
+}

@@ -1,0 +1,38 @@
+//! HTTP plumbing shared by every part of the platform: RFC 9457 problem
+//! responses, extractors whose rejections are problems too, health checks,
+//! operator authentication and the request-tracing layer.
+
+mod extract;
+mod health;
+mod operator;
+mod problem;
+
+pub use extract::{Json, Path, Query};
+pub use health::router as health_router;
+pub use operator::{Operator, OperatorToken};
+pub use problem::Problem;
+
+use axum::extract::MatchedPath;
+use axum::http::Request;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+/// Request spans name the route template, never the raw path: paths carry
+/// national ID numbers, which do not belong in logs.
+pub fn trace_layer() -> TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&Request<axum::body::Body>) -> Span + Clone,
+> {
+    TraceLayer::new_for_http().make_span_with(|request: &Request<axum::body::Body>| {
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("unmatched", MatchedPath::as_str);
+        tracing::info_span!("request", method = %request.method(), route)
+    })
+}
+
+/// Answers any path no router claims with a problem, not an empty 404.
+pub async fn not_found() -> Problem {
+    Problem::not_found("there is nothing at this address")
+}

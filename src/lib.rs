@@ -1,0 +1,40 @@
+//! mydata-navigator: a citizen describes a problem, consents to exactly the
+//! records that matter, the MyData broker fetches them from the agencies that
+//! hold them, and the navigator answers with the services they qualify for.
+//!
+//! A tour of the crate, in the order data moves through it:
+//!
+//! - [`cli`] and [`config`]: the `navigator` command line and its settings
+//!   (flags, `NAVIGATOR_*` variables, safe defaults).
+//! - [`app`]: builds the whole platform on one listener; tests and
+//!   production start it the same way.
+//! - [`http`]: the shared HTTP plumbing: problem+json errors, extractors that
+//!   reject bad input with a clear 4xx, health checks, operator auth.
+//! - [`ids`]: domain newtypes (`NationalId`, `DatasetId`, `AgencyId`,
+//!   `Level`) so that a value which exists is a valid value.
+//! - [`spec`]: the dataset registry (`datasets/spec/datasets.yaml`): which
+//!   agency serves which dataset, its fields and level of assurance.
+//! - [`citizens`]: the synthetic citizens the reference providers serve.
+//! - [`providers`]: one reference data provider per agency, each an Open API
+//!   that accepts only short-lived, single-use tokens signed by the broker.
+//! - [`broker`]: the MyData broker; signs provider tokens and gathers
+//!   records concurrently, auditing every attempt.
+//! - [`audit`]: the append-only, hash-chained transfer log.
+//! - [`store`]: persistence behind one trait, SQLite or PostgreSQL.
+//! - [`telemetry`]: tracing set-up.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod audit;
+pub mod broker;
+pub mod citizens;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod files;
+pub mod http;
+pub mod ids;
+pub mod providers;
+pub mod spec;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,163 @@
+//! The dataset registry: which agency serves which dataset, with which
+//! fields and at which level of assurance. It is read from
+//! `datasets/spec/datasets.yaml`, embedded in the binary, so that agencies'
+//! facts stay data and the binary runs without its source tree.
+
+use std::collections::BTreeMap;
+
+use rust_embed::RustEmbed;
+use serde::Deserialize;
+
+use crate::ids::{AgencyId, DatasetId, Level};
+
+/// Files under `datasets/` that the binary carries with it.
+#[derive(RustEmbed)]
+#[folder = "datasets/"]
+#[include = "spec/*.yaml"]
+#[include = "citizens/*.json"]
+pub struct EmbeddedData;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("embedded file {0} is missing from the binary")]
+    Missing(&'static str),
+    #[error("{file}: {source}")]
+    Yaml {
+        file: &'static str,
+        source: serde_yaml_ng::Error,
+    },
+    #[error("datasets.yaml: dataset {dataset} names provider {provider}, which is not declared")]
+    UnknownProvider { dataset: String, provider: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProviderSpec {
+    pub id: AgencyId,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatasetSpec {
+    pub id: DatasetId,
+    pub provider: AgencyId,
+    pub loa: Level,
+    pub sensitive: bool,
+    /// Top-level field names, in the order the spec lists them.
+    pub fields: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawFile {
+    providers: Vec<ProviderSpec>,
+    datasets: Vec<RawDataset>,
+}
+
+#[derive(Deserialize)]
+struct RawDataset {
+    id: DatasetId,
+    provider: AgencyId,
+    loa: Level,
+    #[serde(default)]
+    sensitive: bool,
+    fields: serde_yaml_ng::Mapping,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatasetRegistry {
+    providers: Vec<ProviderSpec>,
+    datasets: BTreeMap<DatasetId, DatasetSpec>,
+}
+
+impl DatasetRegistry {
+    /// The registry compiled into the binary.
+    pub fn embedded() -> Result<Self, SpecError> {
+        const FILE: &str = "spec/datasets.yaml";
+        let file = EmbeddedData::get(FILE).ok_or(SpecError::Missing(FILE))?;
+        Self::from_yaml(&file.data, FILE)
+    }
+
+    pub fn from_yaml(bytes: &[u8], file: &'static str) -> Result<Self, SpecError> {
+        let raw: RawFile =
+            serde_yaml_ng::from_slice(bytes).map_err(|source| SpecError::Yaml { file, source })?;
+        let mut datasets = BTreeMap::new();
+        for dataset in raw.datasets {
+            if !raw.providers.iter().any(|p| p.id == dataset.provider) {
+                return Err(SpecError::UnknownProvider {
+                    dataset: dataset.id.to_string(),
+                    provider: dataset.provider.to_string(),
+                });
+            }
+            let fields = dataset
+                .fields
+                .keys()
+                .filter_map(|key| key.as_str().map(str::to_owned))
+                .collect();
+            let spec = DatasetSpec {
+                id: dataset.id.clone(),
+                provider: dataset.provider,
+                loa: dataset.loa,
+                sensitive: dataset.sensitive,
+                fields,
+            };
+            datasets.insert(dataset.id, spec);
+        }
+        Ok(Self {
+            providers: raw.providers,
+            datasets,
+        })
+    }
+
+    pub fn providers(&self) -> &[ProviderSpec] {
+        &self.providers
+    }
+
+    pub fn provider(&self, id: &AgencyId) -> Option<&ProviderSpec> {
+        self.providers.iter().find(|p| &p.id == id)
+    }
+
+    pub fn dataset(&self, id: &DatasetId) -> Option<&DatasetSpec> {
+        self.datasets.get(id)
+    }
+
+    pub fn datasets(&self) -> impl Iterator<Item = &DatasetSpec> {
+        self.datasets.values()
+    }
+
+    pub fn datasets_of<'a>(
+        &'a self,
+        agency: &'a AgencyId,
+    ) -> impl Iterator<Item = &'a DatasetSpec> {
+        self.datasets
+            .values()
+            .filter(move |d| &d.provider == agency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_registry_has_six_providers_and_their_datasets() {
+        let registry = DatasetRegistry::embedded().unwrap();
+        assert_eq!(registry.providers().len(), 6);
+        assert_eq!(registry.datasets().count(), 9);
+        let visits = registry
+            .dataset(&DatasetId::parse("health.medical_visits").unwrap())
+            .unwrap();
+        assert_eq!(visits.loa, Level::High);
+        assert!(visits.sensitive);
+        assert_eq!(
+            visits.fields,
+            ["last_12_months", "out_of_pocket_last_12_months"]
+        );
+        for provider in registry.providers() {
+            assert!(
+                registry.datasets_of(&provider.id).count() >= 1,
+                "{}",
+                provider.id
+            );
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Persistence behind one trait, so that the platform runs on an embedded
+//! SQLite file by default and on PostgreSQL when `DATABASE_URL` says so. Both
+//! implementations run the same SQL text (`$1` placeholders work in both) from
+//! [`sql`]; only connection set-up and the migration folders differ.
+
+mod postgres;
+mod sql;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::audit::{ChainPoint, Entry, NewEntry, PurgeReport};
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL scheme in {0:?}: use sqlite:… or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A download as a reference provider records it in its own log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Download {
+    pub agency: String,
+    pub at_ms: i64,
+    pub requester: String,
+    pub subject: Option<String>,
+    pub dataset: Option<String>,
+    pub purpose: String,
+    pub outcome: String,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Appends one entry at the chain's head, atomically with moving the head.
+    async fn audit_append(&self, at_ms: i64, entry: &NewEntry) -> Result<Entry, StoreError>;
+
+    /// Entries with `seq > after_seq`, ascending, at most `limit`.
+    async fn audit_page(&self, after_seq: i64, limit: i64) -> Result<Vec<Entry>, StoreError>;
+
+    async fn audit_head(&self) -> Result<ChainPoint, StoreError>;
+
+    async fn audit_checkpoint(&self) -> Result<ChainPoint, StoreError>;
+
+    /// One subject's entries, newest first.
+    async fn audit_trail(&self, subject: &str, limit: i64) -> Result<Vec<Entry>, StoreError>;
+
+    /// Removes the oldest entries written before `before_ms` and moves the
+    /// checkpoint to the last one removed.
+    async fn audit_purge(&self, before_ms: i64) -> Result<PurgeReport, StoreError>;
+
+    /// Records a provider token's id; `false` when it was already used.
+    async fn provider_claim_token(
+        &self,
+        agency: &str,
+        jti: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
+
+    async fn provider_log_download(&self, download: &Download) -> Result<(), StoreError>;
+
+    /// A provider's downloads, newest first.
+    async fn provider_downloads(
+        &self,
+        agency: &str,
+        limit: i64,
+    ) -> Result<Vec<Download>, StoreError>;
+}
+
+/// Opens the store a URL names and brings its schema up to date.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(redact_url(url)))
+    }
+}
+
+/// A URL fit for an error message: no password.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://…{}", &url[..scheme_end], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,300 @@
+//! The one body of SQL both stores run. A macro rather than generics: sqlx's
+//! executor and codec bounds for a generic `Database` would have to be
+//! repeated on every function, while the SQL here is identical text.
+
+/// Implements [`crate::store::Store`] for a struct with a `pool` field of the
+/// given sqlx pool type.
+macro_rules! impl_sql_store {
+    ($store:ty, $backend:expr) => {
+        fn entry_from_row<R: sqlx::Row>(row: &R) -> Result<$crate::audit::Entry, sqlx::Error>
+        where
+            for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            &'static str: sqlx::ColumnIndex<R>,
+        {
+            Ok($crate::audit::Entry {
+                seq: row.try_get("seq")?,
+                at_ms: row.try_get("at_ms")?,
+                event: row.try_get("event")?,
+                actor: row.try_get("actor")?,
+                subject: row.try_get("subject")?,
+                dataset: row.try_get("dataset")?,
+                purpose: row.try_get("purpose")?,
+                outcome: row.try_get("outcome")?,
+                detail: row.try_get("detail")?,
+                prev_hash: row.try_get("prev_hash")?,
+                hash: row.try_get("hash")?,
+            })
+        }
+
+        const ENTRY_COLUMNS: &str =
+            "seq, at_ms, event, actor, subject, dataset, purpose, outcome, detail, prev_hash, hash";
+
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            fn backend(&self) -> $crate::store::Backend {
+                $backend
+            }
+
+            async fn ping(&self) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn audit_append(
+                &self,
+                at_ms: i64,
+                entry: &$crate::audit::NewEntry,
+            ) -> Result<$crate::audit::Entry, $crate::store::StoreError> {
+                use sqlx::Row;
+                let mut tx = self.pool.begin().await?;
+                // Writing first takes the head row's lock (PostgreSQL) or the
+                // database's write lock (SQLite) before anything is read, so
+                // concurrent appenders queue here instead of forking the chain.
+                sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let seq: i64 = head.try_get("seq")?;
+                let prev_hash: String = head.try_get("hash")?;
+                let hash = $crate::audit::chain_hash(&prev_hash, seq, at_ms, entry);
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, at_ms, event, actor, subject, dataset, purpose, \
+                     outcome, detail, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(seq)
+                .bind(at_ms)
+                .bind(&entry.event)
+                .bind(&entry.actor)
+                .bind(&entry.subject)
+                .bind(&entry.dataset)
+                .bind(&entry.purpose)
+                .bind(&entry.outcome)
+                .bind(&entry.detail)
+                .bind(&prev_hash)
+                .bind(&hash)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+                    .bind(&hash)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok($crate::audit::Entry {
+                    seq,
+                    at_ms,
+                    event: entry.event.clone(),
+                    actor: entry.actor.clone(),
+                    subject: entry.subject.clone(),
+                    dataset: entry.dataset.clone(),
+                    purpose: entry.purpose.clone(),
+                    outcome: entry.outcome.clone(),
+                    detail: entry.detail.clone(),
+                    prev_hash,
+                    hash,
+                })
+            }
+
+            async fn audit_page(
+                &self,
+                after_seq: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::audit::Entry>, $crate::store::StoreError> {
+                let sql = format!(
+                    "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(after_seq)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
+            }
+
+            async fn audit_head(
+                &self,
+            ) -> Result<$crate::audit::ChainPoint, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok($crate::audit::ChainPoint {
+                    seq: row.try_get("seq")?,
+                    hash: row.try_get("hash")?,
+                })
+            }
+
+            async fn audit_checkpoint(
+                &self,
+            ) -> Result<$crate::audit::ChainPoint, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT seq, hash FROM audit_checkpoint WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok($crate::audit::ChainPoint {
+                    seq: row.try_get("seq")?,
+                    hash: row.try_get("hash")?,
+                })
+            }
+
+            async fn audit_trail(
+                &self,
+                subject: &str,
+                limit: i64,
+            ) -> Result<Vec<$crate::audit::Entry>, $crate::store::StoreError> {
+                let sql = format!(
+                    "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE subject = $1 \
+                     ORDER BY seq DESC LIMIT $2"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(subject)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
+            }
+
+            async fn audit_purge(
+                &self,
+                before_ms: i64,
+            ) -> Result<$crate::audit::PurgeReport, $crate::store::StoreError> {
+                use sqlx::Row;
+                let mut tx = self.pool.begin().await?;
+                // Lock the head first (see audit_append): no entry may be
+                // appended while the start of the chain moves.
+                sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                // Only a prefix of the chain goes: everything before the
+                // first entry that is still young enough to keep.
+                let first_kept: Option<i64> =
+                    sqlx::query("SELECT MIN(seq) AS seq FROM audit_log WHERE at_ms >= $1")
+                        .bind(before_ms)
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get("seq")?;
+                let last_removed = sqlx::query(
+                    "SELECT seq, hash FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT 1",
+                )
+                .bind(first_kept.unwrap_or(i64::MAX))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(last_removed) = last_removed else {
+                    let checkpoint_seq: i64 =
+                        sqlx::query("SELECT seq FROM audit_checkpoint WHERE id = 1")
+                            .fetch_one(&mut *tx)
+                            .await?
+                            .try_get("seq")?;
+                    tx.commit().await?;
+                    return Ok($crate::audit::PurgeReport {
+                        removed: 0,
+                        checkpoint_seq,
+                    });
+                };
+                let seq: i64 = last_removed.try_get("seq")?;
+                let hash: String = last_removed.try_get("hash")?;
+                let removed = sqlx::query("DELETE FROM audit_log WHERE seq <= $1")
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                sqlx::query(
+                    "UPDATE audit_checkpoint SET seq = $1, hash = $2, purged_at_ms = $3 WHERE id = 1",
+                )
+                .bind(seq)
+                .bind(&hash)
+                .bind($crate::clock::now_ms())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok($crate::audit::PurgeReport {
+                    removed: i64::try_from(removed).unwrap_or(i64::MAX),
+                    checkpoint_seq: seq,
+                })
+            }
+
+            async fn provider_claim_token(
+                &self,
+                agency: &str,
+                jti: &str,
+                expires_ms: i64,
+                now_ms: i64,
+            ) -> Result<bool, $crate::store::StoreError> {
+                // Expired ids can never be replayed (the token is refused
+                // for its age first), so they need not be kept.
+                sqlx::query("DELETE FROM provider_token_uses WHERE expires_ms < $1")
+                    .bind(now_ms)
+                    .execute(&self.pool)
+                    .await?;
+                let inserted = sqlx::query(
+                    "INSERT INTO provider_token_uses (agency, jti, expires_ms) VALUES ($1, $2, $3) \
+                     ON CONFLICT (agency, jti) DO NOTHING",
+                )
+                .bind(agency)
+                .bind(jti)
+                .bind(expires_ms)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(inserted == 1)
+            }
+
+            async fn provider_log_download(
+                &self,
+                download: &$crate::store::Download,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO provider_downloads \
+                     (agency, at_ms, requester, subject, dataset, purpose, outcome) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&download.agency)
+                .bind(download.at_ms)
+                .bind(&download.requester)
+                .bind(&download.subject)
+                .bind(&download.dataset)
+                .bind(&download.purpose)
+                .bind(&download.outcome)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn provider_downloads(
+                &self,
+                agency: &str,
+                limit: i64,
+            ) -> Result<Vec<$crate::store::Download>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT agency, at_ms, requester, subject, dataset, purpose, outcome \
+                     FROM provider_downloads WHERE agency = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(agency)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::store::Download {
+                            agency: row.try_get("agency")?,
+                            at_ms: row.try_get("at_ms")?,
+                            requester: row.try_get("requester")?,
+                            subject: row.try_get("subject")?,
+                            dataset: row.try_get("dataset")?,
+                            purpose: row.try_get("purpose")?,
+                            outcome: row.try_get("outcome")?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(Into::into)
+            }
+        }
+    };
+}
+
+pub(super) use impl_sql_store;

@@ -1,0 +1,9 @@
+//! Integration tests through real HTTP over loopback and the real CLI, each
+//! store test on SQLite and on PostgreSQL.
+
+mod audit;
+mod bad_input;
+mod broker;
+mod citizens;
+mod helpers;
+mod providers;
