@@ -25,6 +25,7 @@ use crate::ids::AgencyId;
 use crate::providers::Provider;
 use crate::spec::{DatasetRegistry, SpecError};
 use crate::store::{self, Store, StoreError};
+use crate::understand::{self, UnderstandError, Understander};
 
 /// Request bodies larger than this are refused before any handler runs.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -41,6 +42,8 @@ pub enum AppError {
     Citizens(#[from] CitizensError),
     #[error(transparent)]
     Key(#[from] TokenError),
+    #[error(transparent)]
+    Model(#[from] UnderstandError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -65,7 +68,18 @@ pub struct Application {
 }
 
 impl Application {
+    /// Builds with the model named in `args`, loaded now.
     pub async fn build(args: ServeArgs) -> Result<Self, AppError> {
+        let understander = Understander::load(
+            &args.model.model_dir,
+            &args.model.heads,
+            args.model.workers(),
+        )?;
+        Self::build_with(args, understander).await
+    }
+
+    /// Builds around a model already loaded: tests share one per binary.
+    pub async fn build_with(args: ServeArgs, understander: Understander) -> Result<Self, AppError> {
         let store = store::connect(&args.store.url()).await?;
         let registry = Arc::new(DatasetRegistry::embedded()?);
         let citizens = Arc::new(CitizenDirectory::embedded(&registry)?);
@@ -99,7 +113,8 @@ impl Application {
         let mut router = Router::new()
             .merge(http::health_router(store.clone()))
             .merge(broker::router(broker.clone(), operator.clone()))
-            .merge(audit::router(audit, operator));
+            .merge(audit::router(audit, operator))
+            .merge(understand::router(understander));
         if !args.no_local_providers {
             let verifier = key.verifier()?;
             for spec in registry.providers() {

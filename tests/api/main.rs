@@ -7,3 +7,4 @@ mod broker;
 mod citizens;
 mod helpers;
 mod providers;
+mod understand;

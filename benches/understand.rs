@@ -1,0 +1,58 @@
+//! Understanding speed with the real model: one question at a time (batch
+//! 1, the latency a citizen feels), a batch of 32, and 8 questions in
+//! flight at once through the worker pool (throughput under concurrency).
+//! Needs the model and heads: scripts/fetch-model.sh, navigator train needs.
+
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mydata_navigator::understand::Understander;
+
+const QUESTIONS: [&str; 8] = [
+    "失業了，該怎麼辦？",
+    "I lost my job last week, can I get unemployment benefit?",
+    "媽媽中風需要長照，有什麼補助？",
+    "My rent is too high, is there a subsidy for young tenants?",
+    "孩子兩歲，托育補助怎麼申請？",
+    "卡債快還不出來了，可以協商嗎",
+    "I'm pregnant and not insured, what help is there?",
+    "工作時受傷，職災可以領什麼？",
+];
+
+fn understand(c: &mut Criterion) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let understander = Understander::load(
+        &root.join("models/multilingual-e5-small"),
+        &root.join("models/classifier.json"),
+        workers,
+    )
+    .expect("model and classifier (scripts/fetch-model.sh; navigator train needs)");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+
+    let mut group = c.benchmark_group("understand");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("batch_1", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { understander.understand(QUESTIONS[0]).await.map(|_| ()) })
+    });
+    let batch: Vec<&str> = QUESTIONS.iter().cycle().take(32).copied().collect();
+    group.throughput(Throughput::Elements(32));
+    group.bench_function("batch_32", |b| {
+        b.iter(|| understander.understand_batch(&batch).map(|_| ()))
+    });
+    group.throughput(Throughput::Elements(8));
+    group.bench_function("concurrency_8", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let asks = QUESTIONS.iter().map(|q| {
+                let understander = understander.clone();
+                tokio::spawn(async move { understander.understand(q).await.map(|_| ()) })
+            });
+            futures::future::join_all(asks).await
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, understand);
+criterion_main!(benches);

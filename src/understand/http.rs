@@ -1,0 +1,53 @@
+//! `POST /api/understand {"text": "..."}`: the needs with their scores, the
+//! crisis flag and the language. Needs no login: nothing personal is read.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+
+use super::{Understander, Understanding};
+use crate::http::Problem;
+
+/// The longest message the assistant reads, in characters.
+pub const MAX_TEXT_CHARS: usize = 2_000;
+
+pub fn router(understander: Understander) -> Router {
+    Router::new()
+        .route("/api/understand", post(understand))
+        .with_state(understander)
+}
+
+/// Reads `text` out of the body by hand so that every way of getting it
+/// wrong is a 400 that says which.
+fn text_of(body: &[u8]) -> Result<String, Problem> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))?;
+    let text = match value.get("text") {
+        Some(serde_json::Value::String(text)) => text,
+        Some(_) => return Err(Problem::bad_request("\"text\" must be a string")),
+        None => return Err(Problem::bad_request("send {\"text\": \"your question\"}")),
+    };
+    if text.trim().is_empty() {
+        return Err(Problem::bad_request("the text is empty"));
+    }
+    let length = text.chars().count();
+    if length > MAX_TEXT_CHARS {
+        return Err(Problem::bad_request(format!(
+            "the text has {length} characters; at most {MAX_TEXT_CHARS} are read"
+        )));
+    }
+    Ok(text.clone())
+}
+
+async fn understand(
+    State(understander): State<Understander>,
+    body: Bytes,
+) -> Result<axum::Json<Understanding>, Problem> {
+    let text = text_of(&body)?;
+    understander
+        .understand(&text)
+        .await
+        .map(axum::Json)
+        .map_err(|e| Problem::internal(&e))
+}

