@@ -22,6 +22,11 @@ impl PgStore {
         Ok(Self { pool })
     }
 
+    /// PostgreSQL queues chain appenders on the head row's lock itself.
+    async fn writer(&self) -> Option<()> {
+        None
+    }
+
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }

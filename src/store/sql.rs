@@ -48,6 +48,7 @@ macro_rules! impl_sql_store {
                 entry: &$crate::audit::NewEntry,
             ) -> Result<$crate::audit::Entry, $crate::store::StoreError> {
                 use sqlx::Row;
+                let _writer = self.writer().await;
                 let mut tx = self.pool.begin().await?;
                 // Writing first takes the head row's lock (PostgreSQL) or the
                 // database's write lock (SQLite) before anything is read, so
@@ -163,6 +164,7 @@ macro_rules! impl_sql_store {
                 before_ms: i64,
             ) -> Result<$crate::audit::PurgeReport, $crate::store::StoreError> {
                 use sqlx::Row;
+                let _writer = self.writer().await;
                 let mut tx = self.pool.begin().await?;
                 // Lock the head first (see audit_append): no entry may be
                 // appended while the start of the chain moves.

@@ -10,6 +10,11 @@ use super::{Backend, StoreError, sql::impl_sql_store};
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// One chain appender at a time in this process. SQLite has one writer
+    /// anyway, and its busy handler sleeps in steps of up to 100 ms, so
+    /// queueing here is far faster than contending there. (A SQLite file has
+    /// one server process; several servers use PostgreSQL.)
+    chain_writer: tokio::sync::Mutex<()>,
 }
 
 impl SqliteStore {
@@ -35,7 +40,14 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            chain_writer: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        Some(self.chain_writer.lock().await)
     }
 
     pub fn pool(&self) -> &SqlitePool {
