@@ -45,6 +45,7 @@ impl From<EmbedderError> for PoolError {
 pub struct EmbeddingPool {
     jobs: SyncSender<Job>,
     embedder: Arc<Embedder>,
+    workers: usize,
 }
 
 impl EmbeddingPool {
@@ -66,7 +67,11 @@ impl EmbeddingPool {
                 .spawn(move || work(&queue, &embedder, &threads))
                 .map_err(|e| PoolError::Start(e.to_string()))?;
         }
-        Ok(Self { jobs, embedder })
+        Ok(Self {
+            jobs,
+            embedder,
+            workers: workers.max(1),
+        })
     }
 
     pub fn embedder(&self) -> &Embedder {
@@ -85,7 +90,9 @@ impl EmbeddingPool {
     /// request handlers), spreading them over every worker.
     pub fn embed_queries_blocking(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, PoolError> {
         let mut answers = Vec::new();
-        for chunk in texts.chunks(MAX_BATCH) {
+        // Enough chunks that every worker has one, none larger than a batch.
+        let chunk = texts.len().div_ceil(self.workers).clamp(1, MAX_BATCH);
+        for chunk in texts.chunks(chunk) {
             let (reply, answer) = oneshot::channel();
             let texts = chunk.iter().map(|t| (*t).to_owned()).collect();
             let job = Job {

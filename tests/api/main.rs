@@ -6,5 +6,6 @@ mod bad_input;
 mod broker;
 mod citizens;
 mod helpers;
+mod model_files;
 mod providers;
 mod understand;

@@ -7,23 +7,24 @@ use std::path::Path;
 
 use mydata_navigator::eval;
 use mydata_navigator::store::Backend;
+use mydata_navigator::understand::embedder::Embedder;
 use serde_json::{Value, json};
 
 use crate::helpers::{repo_path, spawn_app, understander};
 
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
     let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
     dot / (norm(a) * norm(b))
 }
 
-#[test]
-fn embeddings_match_the_independent_reference() {
+/// Asserts that `embedder` reproduces the independent reference vectors
+/// (`tests/fixtures/e5_reference.json`) to 1e-4 cosine distance.
+pub fn assert_matches_reference(embedder: &Embedder) {
     let fixture: Value = serde_json::from_slice(
         &std::fs::read(repo_path("tests/fixtures/e5_reference.json")).unwrap(),
     )
     .unwrap();
-    let embedder = understander().pool().embedder();
     for item in fixture["vectors"].as_array().unwrap() {
         let text = item["text"].as_str().unwrap();
         let expected: Vec<f32> = item["embedding"]
@@ -41,6 +42,11 @@ fn embeddings_match_the_independent_reference() {
         let distance = 1.0 - cosine(&ours[0], &expected);
         assert!(distance <= 1e-4, "{text}: cosine distance {distance}");
     }
+}
+
+#[test]
+fn embeddings_match_the_independent_reference() {
+    assert_matches_reference(understander().pool().embedder());
 }
 
 #[test]
