@@ -10,7 +10,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -21,6 +21,13 @@ use crate::http::{Path, Problem};
 use crate::ids::{AgencyId, DatasetId, NationalId};
 use crate::spec::DatasetRegistry;
 use crate::store::{Download, Store};
+
+mod identity;
+
+pub use identity::IDENTITY_SCOPE;
+
+/// The dataset whose provider also answers knowledge-factor checks.
+const IDENTITY_HOLDER: &str = "household.registration";
 
 /// Everything one provider needs; cheap to clone.
 #[derive(Clone)]
@@ -64,10 +71,21 @@ impl Provider {
     }
 
     pub fn router(self) -> Router {
-        Router::new()
+        let router = Router::new()
             .route("/v1/datasets", get(list_datasets))
-            .route("/v1/datasets/{dataset}/records/{subject}", get(record))
-            .with_state(self)
+            .route("/v1/datasets/{dataset}/records/{subject}", get(record));
+        // The registry that holds household registration checks identities.
+        let household = DatasetId::parse(IDENTITY_HOLDER).ok();
+        let router = if household.is_some_and(|d| self.inner.datasets.contains(&d)) {
+            router.route("/v1/identity/{subject}/verify", post(identity::verify))
+        } else {
+            router
+        };
+        router.with_state(self)
+    }
+
+    fn citizens(&self) -> &CitizenDirectory {
+        &self.inner.citizens
     }
 
     async fn log(
@@ -108,6 +126,36 @@ impl Provider {
         }
         let subject =
             NationalId::parse(subject).map_err(|e| Problem::bad_request(e.to_string()))?;
+        let claims = self.authorise(headers, dataset.as_str(), &subject).await?;
+        let record = self
+            .inner
+            .citizens
+            .get(&subject)
+            .and_then(|citizen| citizen.record(&dataset))
+            .cloned();
+        let label = if record.is_some() {
+            "served"
+        } else {
+            "not_found"
+        };
+        self.log(
+            Some(&claims),
+            Some(subject.as_str()),
+            Some(dataset.as_str()),
+            label,
+        )
+        .await;
+        record.ok_or_else(|| Problem::not_found("no record for this citizen"))
+    }
+
+    /// Checks the broker's token for `scope` (a dataset, or the identity
+    /// check) about `subject`; every refusal is logged.
+    async fn authorise(
+        &self,
+        headers: &HeaderMap,
+        scope: &str,
+        subject: &NationalId,
+    ) -> Result<ProviderClaims, Problem> {
         let verified = bearer(headers).and_then(|token| {
             self.inner
                 .verifier
@@ -118,39 +166,32 @@ impl Provider {
             Ok(claims) => claims,
             Err(problem) => {
                 // Nothing the request claims is trusted: no requester.
-                self.log(
-                    None,
-                    Some(subject.as_str()),
-                    Some(dataset.as_str()),
-                    "unauthorized",
-                )
-                .await;
+                self.log(None, Some(subject.as_str()), Some(scope), "unauthorized")
+                    .await;
                 return Err(problem);
             }
         };
-        let outcome = self.check_and_read(&claims, &dataset, &subject).await;
-        let label = match &outcome {
-            Ok(_) => "served",
-            Err(problem) if problem.status.as_u16() == 404 => "not_found",
-            Err(_) => "refused",
-        };
-        self.log(
-            Some(&claims),
-            Some(subject.as_str()),
-            Some(dataset.as_str()),
-            label,
-        )
-        .await;
-        outcome
+        if let Err(problem) = self.check_claims(&claims, scope, subject).await {
+            self.log(
+                Some(&claims),
+                Some(subject.as_str()),
+                Some(scope),
+                "refused",
+            )
+            .await;
+            return Err(problem);
+        }
+        Ok(claims)
     }
 
-    async fn check_and_read(
+    /// The token must name this scope and citizen, and be used only once.
+    async fn check_claims(
         &self,
         claims: &ProviderClaims,
-        dataset: &DatasetId,
+        scope: &str,
         subject: &NationalId,
-    ) -> Result<Value, Problem> {
-        if claims.dataset != dataset.as_str() || claims.sub != subject.as_str() {
+    ) -> Result<(), Problem> {
+        if claims.dataset != scope || claims.sub != subject.as_str() {
             return Err(Problem::unauthorized(
                 "the token was issued for another dataset or citizen",
             ));
@@ -166,15 +207,11 @@ impl Provider {
             )
             .await
             .map_err(|e| Problem::internal(&e))?;
-        if !first_use {
-            return Err(Problem::unauthorized("the token has already been used"));
+        if first_use {
+            Ok(())
+        } else {
+            Err(Problem::unauthorized("the token has already been used"))
         }
-        self.inner
-            .citizens
-            .get(subject)
-            .and_then(|citizen| citizen.record(dataset))
-            .cloned()
-            .ok_or_else(|| Problem::not_found("no record for this citizen"))
     }
 }
 
