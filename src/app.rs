@@ -21,6 +21,7 @@ use crate::broker::{self, Broker, GatherPolicy, ProviderEndpoints};
 use crate::citizens::{CitizenDirectory, CitizensError};
 use crate::config::{ProviderArgs, ServeArgs};
 use crate::http::{self, OperatorToken, Problem};
+use crate::identity::{self, SessionPolicy};
 use crate::ids::AgencyId;
 use crate::providers::Provider;
 use crate::spec::{DatasetRegistry, SpecError};
@@ -113,7 +114,13 @@ impl Application {
         let mut router = Router::new()
             .merge(http::health_router(store.clone()))
             .merge(broker::router(broker.clone(), operator.clone()))
-            .merge(audit::router(audit, operator))
+            .merge(audit::router(audit.clone(), operator))
+            .merge(identity::router(
+                store.clone(),
+                broker.clone(),
+                audit,
+                SessionPolicy::default(),
+            ))
             .merge(understand::router(understander));
         if !args.no_local_providers {
             let verifier = key.verifier()?;
@@ -156,7 +163,11 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), AppError> {
         tracing::info!(addr = %self.local_addr(), "navigator serving");
-        axum::serve(self.listener, self.router)
+        // Peer addresses feed the per-address login lockout.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(AppError::Serve)

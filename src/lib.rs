@@ -22,6 +22,8 @@
 //!   that accepts only short-lived, single-use tokens signed by the broker.
 //! - [`broker`]: the MyData broker; signs provider tokens and gathers
 //!   records concurrently, auditing every attempt.
+//! - [`identity`]: logins at a level of assurance, server-side sessions,
+//!   lockout, the citizen's own trail.
 //! - [`audit`]: the append-only, hash-chained transfer log.
 //! - [`store`]: persistence behind one trait, SQLite or PostgreSQL.
 //! - [`telemetry`]: tracing set-up.
@@ -37,6 +39,7 @@ pub mod config;
 pub mod eval;
 pub mod files;
 pub mod http;
+pub mod identity;
 pub mod ids;
 pub mod needs;
 pub mod providers;

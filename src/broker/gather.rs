@@ -125,12 +125,12 @@ impl DatasetOutcome {
 /// The MyData broker's transfer engine.
 #[derive(Clone)]
 pub struct Broker {
-    client: reqwest::Client,
-    key: Arc<SigningKey>,
-    registry: Arc<DatasetRegistry>,
-    endpoints: Arc<ProviderEndpoints>,
-    audit: AuditLog,
-    policy: GatherPolicy,
+    pub(super) client: reqwest::Client,
+    pub(super) key: Arc<SigningKey>,
+    pub(super) registry: Arc<DatasetRegistry>,
+    pub(super) endpoints: Arc<ProviderEndpoints>,
+    pub(super) audit: AuditLog,
+    pub(super) policy: GatherPolicy,
 }
 
 impl Broker {

@@ -4,6 +4,7 @@
 
 mod gather;
 mod http;
+mod identity;
 pub mod token;
 
 pub use gather::{
@@ -11,3 +12,4 @@ pub use gather::{
     ProviderEndpoints,
 };
 pub use http::router;
+pub use identity::KnowledgeCheck;

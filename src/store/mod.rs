@@ -50,6 +50,19 @@ pub struct Download {
     pub outcome: String,
 }
 
+/// A citizen's session as stored: the token itself never is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub token_hash: String,
+    pub subject: String,
+    /// `low`, `substantial` or `high`.
+    pub level: String,
+    pub level_at_ms: i64,
+    pub created_ms: i64,
+    pub last_seen_ms: i64,
+    pub expires_ms: i64,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
@@ -83,6 +96,21 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
 
     async fn provider_log_download(&self, download: &Download) -> Result<(), StoreError>;
+
+    async fn session_insert(&self, session: &SessionRow) -> Result<(), StoreError>;
+
+    async fn session_get(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError>;
+
+    async fn session_touch(&self, token_hash: &str, last_seen_ms: i64) -> Result<(), StoreError>;
+
+    async fn session_delete(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Records one failed attempt under each key (citizen, client address).
+    async fn auth_failure_record(&self, keys: &[String], at_ms: i64) -> Result<(), StoreError>;
+
+    async fn auth_failures_since(&self, key: &str, since_ms: i64) -> Result<i64, StoreError>;
+
+    async fn auth_failures_clear(&self, key: &str) -> Result<(), StoreError>;
 
     /// A provider's downloads, newest first.
     async fn provider_downloads(

@@ -266,6 +266,110 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            async fn session_insert(
+                &self,
+                session: &$crate::store::SessionRow,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, subject, level, level_at_ms, created_ms, \
+                     last_seen_ms, expires_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&session.token_hash)
+                .bind(&session.subject)
+                .bind(&session.level)
+                .bind(session.level_at_ms)
+                .bind(session.created_ms)
+                .bind(session.last_seen_ms)
+                .bind(session.expires_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn session_get(
+                &self,
+                token_hash: &str,
+            ) -> Result<Option<$crate::store::SessionRow>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT token_hash, subject, level, level_at_ms, created_ms, last_seen_ms, \
+                     expires_ms FROM sessions WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some($crate::store::SessionRow {
+                    token_hash: row.try_get("token_hash")?,
+                    subject: row.try_get("subject")?,
+                    level: row.try_get("level")?,
+                    level_at_ms: row.try_get("level_at_ms")?,
+                    created_ms: row.try_get("created_ms")?,
+                    last_seen_ms: row.try_get("last_seen_ms")?,
+                    expires_ms: row.try_get("expires_ms")?,
+                }))
+            }
+
+            async fn session_touch(
+                &self,
+                token_hash: &str,
+                last_seen_ms: i64,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE sessions SET last_seen_ms = $1 WHERE token_hash = $2")
+                    .bind(last_seen_ms)
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn session_delete(&self, token_hash: &str) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn auth_failure_record(
+                &self,
+                keys: &[String],
+                at_ms: i64,
+            ) -> Result<(), $crate::store::StoreError> {
+                for key in keys {
+                    sqlx::query("INSERT INTO auth_failures (key, at_ms) VALUES ($1, $2)")
+                        .bind(key)
+                        .bind(at_ms)
+                        .execute(&self.pool)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            async fn auth_failures_since(
+                &self,
+                key: &str,
+                since_ms: i64,
+            ) -> Result<i64, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS failures FROM auth_failures WHERE key = $1 AND at_ms >= $2",
+                )
+                .bind(key)
+                .bind(since_ms)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(row.try_get("failures")?)
+            }
+
+            async fn auth_failures_clear(&self, key: &str) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("DELETE FROM auth_failures WHERE key = $1")
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
             async fn provider_downloads(
                 &self,
                 agency: &str,

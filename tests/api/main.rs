@@ -6,6 +6,7 @@ mod bad_input;
 mod broker;
 mod citizens;
 mod helpers;
+mod identity;
 mod model_files;
 mod providers;
 mod understand;

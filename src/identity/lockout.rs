@@ -1,0 +1,37 @@
+//! Lockout after repeated failures: five failed logins within fifteen
+//! minutes, counted per citizen and per client address, lock that citizen
+//! or address for the rest of the window. Counted in the database, so every
+//! instance sees the same count.
+
+use std::net::IpAddr;
+
+use crate::clock;
+use crate::ids::NationalId;
+use crate::store::{Store, StoreError};
+
+pub const MAX_FAILURES: i64 = 5;
+pub const WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// The counters one attempt touches.
+pub fn keys(subject: &NationalId, address: IpAddr) -> [String; 2] {
+    [format!("subject:{subject}"), format!("address:{address}")]
+}
+
+pub async fn locked(store: &dyn Store, keys: &[String]) -> Result<bool, StoreError> {
+    let since = clock::now_ms() - WINDOW_MS;
+    for key in keys {
+        if store.auth_failures_since(key, since).await? >= MAX_FAILURES {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+pub async fn fail(store: &dyn Store, keys: &[String]) -> Result<(), StoreError> {
+    store.auth_failure_record(keys, clock::now_ms()).await
+}
+
+/// A success forgives the citizen's failures, not the address's.
+pub async fn succeed(store: &dyn Store, subject_key: &str) -> Result<(), StoreError> {
+    store.auth_failures_clear(subject_key).await
+}

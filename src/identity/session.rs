@@ -1,0 +1,176 @@
+//! Server-side sessions. The cookie holds a random token; the database holds
+//! its SHA-256 with the citizen, the level reached and when, and the idle and
+//! absolute deadlines. The [`CitizenSession`] extractor makes a handler's
+//! signature say that only a logged-in citizen may call it.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::HeaderValue;
+use axum::http::header::COOKIE;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+
+use crate::clock;
+use crate::http::Problem;
+use crate::ids::{Level, NationalId};
+use crate::store::{SessionRow, Store, StoreError};
+
+pub const COOKIE_NAME: &str = "navigator_session";
+
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    /// A session unused this long ends.
+    pub idle_ms: i64,
+    /// A session ends this long after login, used or not.
+    pub absolute_ms: i64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle_ms: 15 * 60 * 1000,
+            absolute_ms: 2 * 60 * 60 * 1000,
+        }
+    }
+}
+
+/// What handlers need to resolve sessions; cheap to clone.
+#[derive(Clone)]
+pub struct Sessions {
+    pub store: Arc<dyn Store>,
+    pub policy: SessionPolicy,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub subject: NationalId,
+    pub level: Level,
+    pub level_at_ms: i64,
+    pub expires_ms: i64,
+    token_hash: String,
+}
+
+fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Low => "low",
+        Level::Substantial => "substantial",
+        Level::High => "high",
+    }
+}
+
+impl Sessions {
+    /// Starts a session; returns the token for the cookie.
+    pub async fn start(
+        &self,
+        subject: &NationalId,
+        level: Level,
+    ) -> Result<(String, Session), StoreError> {
+        let token = hex::encode(rand::random::<[u8; 32]>());
+        let now = clock::now_ms();
+        let row = SessionRow {
+            token_hash: hash(&token),
+            subject: subject.to_string(),
+            level: level_name(level).into(),
+            level_at_ms: now,
+            created_ms: now,
+            last_seen_ms: now,
+            expires_ms: now + self.policy.absolute_ms,
+        };
+        self.store.session_insert(&row).await?;
+        let session = Session {
+            subject: subject.clone(),
+            level,
+            level_at_ms: now,
+            expires_ms: row.expires_ms,
+            token_hash: row.token_hash,
+        };
+        Ok((token, session))
+    }
+
+    /// The live session a token names, refreshed; `None` when there is none
+    /// or it has expired (an expired one is deleted).
+    pub async fn resolve(&self, token: &str) -> Result<Option<Session>, StoreError> {
+        let token_hash = hash(token);
+        let Some(row) = self.store.session_get(&token_hash).await? else {
+            return Ok(None);
+        };
+        let now = clock::now_ms();
+        let live = now < row.expires_ms && now - row.last_seen_ms < self.policy.idle_ms;
+        let parsed = (
+            NationalId::parse(&row.subject).ok(),
+            row.level.parse::<Level>().ok(),
+        );
+        let (true, (Some(subject), Some(level))) = (live, parsed) else {
+            self.store.session_delete(&token_hash).await?;
+            return Ok(None);
+        };
+        self.store.session_touch(&token_hash, now).await?;
+        Ok(Some(Session {
+            subject,
+            level,
+            level_at_ms: row.level_at_ms,
+            expires_ms: row.expires_ms,
+            token_hash,
+        }))
+    }
+
+    pub async fn end(&self, session: &Session) -> Result<(), StoreError> {
+        self.store.session_delete(&session.token_hash).await
+    }
+
+    /// `Set-Cookie` for a new session: HttpOnly, Secure, SameSite=Strict,
+    /// living no longer than the session.
+    pub fn cookie(&self, token: &str) -> HeaderValue {
+        let seconds = self.policy.absolute_ms / 1000;
+        HeaderValue::from_str(&format!(
+            "{COOKIE_NAME}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={seconds}"
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+
+    pub fn clear_cookie() -> HeaderValue {
+        HeaderValue::from_static(
+            "navigator_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
+        )
+    }
+}
+
+fn token_from(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, token)| token)
+}
+
+/// A logged-in citizen's live session.
+pub struct CitizenSession(pub Session);
+
+impl<S> FromRequestParts<S> for CitizenSession
+where
+    Sessions: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let sessions = Sessions::from_ref(state);
+        let token = token_from(parts).ok_or_else(|| Problem::unauthorized("please log in"))?;
+        match sessions.resolve(token).await {
+            Ok(Some(session)) => Ok(Self(session)),
+            Ok(None) => Err(Problem::unauthorized(
+                "your session has ended; please log in again",
+            )),
+            Err(error) => Err(Problem::internal(&error)),
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! Knowledge-factor login over real HTTP: the level it reaches, the session
+//! cookie and its expiry, answers that do not reveal whether an ID number
+//! exists, lockout after repeated failures, and a trail each citizen can read
+//! only for themselves.
+
+use mydata_navigator::citizens::Citizen;
+use mydata_navigator::store::Backend;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, citizens, on_both_stores, some_citizen, spawn_app, stranger_id};
+
+on_both_stores!(
+    knowledge_factors_log_in_at_low,
+    wrong_or_unknown_factors_are_refused_alike,
+    five_failures_lock_the_citizen_out,
+    sessions_expire_and_end_at_logout,
+    a_citizen_reads_only_their_own_trail,
+);
+
+async fn login(app: &TestApp, national_id: &str, nhi: &str, issued: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/identity/knowledge"))
+        .json(&json!({"national_id": national_id, "nhi_card_number": nhi, "id_issue_date": issued}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn login_as(app: &TestApp, citizen: &Citizen) -> String {
+    let identity = &citizen.identity;
+    let response = login(
+        app,
+        identity.national_id.as_str(),
+        &identity.nhi_card_number,
+        &identity.id_issue_date,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn knowledge_factors_log_in_at_low(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let citizen = some_citizen();
+    let identity = &citizen.identity;
+    let response = login(
+        &app,
+        identity.national_id.as_str(),
+        &identity.nhi_card_number,
+        &identity.id_issue_date,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for attribute in [
+        "navigator_session=",
+        "HttpOnly",
+        "Secure",
+        "SameSite=Strict",
+        "Path=/",
+    ] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["level"], "low");
+    assert_eq!(body["subject"], identity.national_id.masked());
+
+    let cookie = set_cookie.split(';').next().unwrap();
+    let me: Value = get_with_cookie(&app, "/api/me", cookie)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["level"], "low");
+
+    // Checked with the registry through the broker, and audited.
+    let trail: Value = get_with_cookie(&app, "/api/me/trail", cookie)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let event = &trail.as_array().unwrap()[0];
+    assert_eq!(event["event"], "identity.knowledge");
+    assert_eq!(event["outcome"], "success");
+    assert!(
+        !trail.to_string().contains(&identity.nhi_card_number),
+        "no secrets in the trail"
+    );
+    let log = app
+        .store
+        .provider_downloads("moi.household", 10)
+        .await
+        .unwrap();
+    assert_eq!(log[0].outcome, "identity_match");
+}
+
+async fn wrong_or_unknown_factors_are_refused_alike(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let identity = some_citizen().identity;
+    let wrong = login(
+        &app,
+        identity.national_id.as_str(),
+        "000000000000",
+        &identity.id_issue_date,
+    )
+    .await;
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.headers().get("set-cookie").is_none());
+    let wrong: Value = wrong.json().await.unwrap();
+    let unknown = login(
+        &app,
+        &stranger_id(),
+        &identity.nhi_card_number,
+        &identity.id_issue_date,
+    )
+    .await;
+    assert_eq!(unknown.status(), 401);
+    let unknown: Value = unknown.json().await.unwrap();
+    assert_eq!(
+        wrong["detail"], unknown["detail"],
+        "existence must not show"
+    );
+
+    let malformed = login(&app, "A12345678", "x", "y").await;
+    assert_eq!(malformed.status(), 400);
+}
+
+async fn five_failures_lock_the_citizen_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let identity = some_citizen().identity;
+    let id = identity.national_id.as_str();
+    for _ in 0..5 {
+        assert_eq!(
+            login(&app, id, "999999999999", &identity.id_issue_date)
+                .await
+                .status(),
+            401
+        );
+    }
+    // Now even the right factors are refused for a while.
+    let locked = login(&app, id, &identity.nhi_card_number, &identity.id_issue_date).await;
+    assert_eq!(locked.status(), 429);
+    assert_eq!(locked.headers()["retry-after"], "900");
+    let failures = app
+        .store
+        .audit_trail(id, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "identity.knowledge" && e.outcome == "failure")
+        .count();
+    assert_eq!(failures, 5, "each failure audited");
+    // The same address is locked for other citizens too.
+    let other = citizens()
+        .iter()
+        .find(|c| c.identity.national_id != identity.national_id)
+        .unwrap()
+        .clone();
+    let response = login(
+        &app,
+        other.identity.national_id.as_str(),
+        &other.identity.nhi_card_number,
+        &other.identity.id_issue_date,
+    )
+    .await;
+    assert_eq!(response.status(), 429);
+}
+
+async fn sessions_expire_and_end_at_logout(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let cookie = login_as(&app, &some_citizen()).await;
+    assert_eq!(
+        get_with_cookie(&app, "/api/me", &cookie).await.status(),
+        200
+    );
+    assert_eq!(
+        get_with_cookie(&app, "/api/me", "navigator_session=forged")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/api/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+
+    // Idle for longer than the idle timeout (as if 20 minutes had passed).
+    app.db
+        .execute("UPDATE sessions SET last_seen_ms = last_seen_ms - 1200000")
+        .await
+        .unwrap();
+    let expired = get_with_cookie(&app, "/api/me", &cookie).await;
+    assert_eq!(expired.status(), 401);
+
+    let cookie = login_as(&app, &some_citizen()).await;
+    let logout = app
+        .client
+        .post(app.url("/api/identity/logout"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    assert!(
+        logout.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        get_with_cookie(&app, "/api/me", &cookie).await.status(),
+        401
+    );
+}
+
+async fn a_citizen_reads_only_their_own_trail(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut all: Vec<_> = citizens().iter().cloned().collect();
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    let (alice, bob) = (&all[0], &all[1]);
+    app.fetch(bob.identity.national_id.as_str(), &["tax.income"])
+        .await;
+    let cookie = login_as(&app, alice).await;
+    let trail: Value = get_with_cookie(&app, "/api/me/trail", &cookie)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entries = trail.as_array().unwrap();
+    assert_eq!(entries.len(), 1, "only Alice's own login: {trail}");
+    assert!(
+        !trail
+            .to_string()
+            .contains(bob.identity.national_id.as_str())
+    );
+    // There is no way to name another citizen on the citizen's API.
+    let other = format!("/api/me/trail?subject={}", bob.identity.national_id);
+    let trail: Value = get_with_cookie(&app, &other, &cookie)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(trail.as_array().unwrap().len(), 1);
+    // The operator API refuses a citizen's session.
+    let path = format!("/api/audit/subjects/{}/trail", bob.identity.national_id);
+    assert_eq!(get_with_cookie(&app, &path, &cookie).await.status(), 401);
+}
