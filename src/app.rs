@@ -89,12 +89,7 @@ impl Application {
             Some(token) => OperatorToken::new(token),
             None => OperatorToken::new(operator_token_file(&args.store.data_dir)?),
         };
-        let listener = TcpListener::bind(args.listen)
-            .await
-            .map_err(|source| AppError::Bind {
-                addr: args.listen,
-                source,
-            })?;
+        let listener = bind(args.listen).await?;
         let addr = listener.local_addr().map_err(AppError::Serve)?;
 
         let endpoints = provider_endpoints(&args, &registry, addr)?;
@@ -206,17 +201,18 @@ pub async fn run_provider(
     let router = Router::new()
         .merge(http::health_router(store))
         .merge(provider.router());
-    let listener = TcpListener::bind(args.listen)
-        .await
-        .map_err(|source| AppError::Bind {
-            addr: args.listen,
-            source,
-        })?;
+    let listener = bind(args.listen).await?;
     tracing::info!(agency = %args.agency, addr = %args.listen, "provider serving");
     axum::serve(listener, with_common_layers(router))
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(AppError::Serve)
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, AppError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| AppError::Bind { addr, source })
 }
 
 fn with_common_layers(router: Router) -> Router {
@@ -273,7 +269,7 @@ fn operator_token_file(data_dir: &Path) -> Result<SecretString, AppError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let token = hex::encode(rand::random::<[u8; 32]>());
             std::fs::create_dir_all(data_dir).map_err(error)?;
-            crate::files::write_owner_only(&path, token.as_bytes()).map_err(error)?;
+            crate::secrets::write_owner_only(&path, token.as_bytes()).map_err(error)?;
             tracing::info!(path = %path.display(), "created an operator token");
             Ok(SecretString::from(token))
         }

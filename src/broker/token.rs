@@ -114,7 +114,7 @@ impl SigningKey {
                 if let Some(folder) = path.parent() {
                     std::fs::create_dir_all(folder).map_err(io)?;
                 }
-                crate::files::write_owner_only(path, pem.as_bytes()).map_err(io)?;
+                crate::secrets::write_owner_only(path, pem.as_bytes()).map_err(io)?;
                 Self::from_dalek(&key, &shown)
             }
             Err(error) => Err(io(error)),

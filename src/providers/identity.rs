@@ -7,11 +7,11 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::Provider;
 use crate::http::{Json, Path, Problem};
 use crate::ids::NationalId;
+use crate::secrets::same_secret;
 
 /// The `dataset` claim of a token for the knowledge check.
 pub const IDENTITY_SCOPE: &str = "identity.knowledge_factors";
@@ -27,15 +27,6 @@ pub(super) struct KnowledgeFactors {
 pub(super) struct Verdict {
     #[serde(rename = "match")]
     matches: bool,
-}
-
-/// Equal digests, compared without an early exit: timing says nothing.
-fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
 }
 
 pub(super) async fn verify(
