@@ -28,10 +28,30 @@ enum Kind {
     Passage,
 }
 
+type Answer = Result<Vec<Vec<f32>>, PoolError>;
+
+/// Where a job's answer goes: an async task, or a thread that blocks. (A
+/// tokio channel awaited outside tokio's scheduler can spin forever once its
+/// cooperative budget runs out, so threads get a std channel.)
+enum Reply {
+    Task(oneshot::Sender<Answer>),
+    Thread(mpsc::SyncSender<Answer>),
+}
+
+impl Reply {
+    fn send(self, answer: Answer) {
+        // A caller that went away no longer needs its answer.
+        let _ = match self {
+            Self::Task(sender) => sender.send(answer).map_err(|_| ()),
+            Self::Thread(sender) => sender.send(answer).map_err(|_| ()),
+        };
+    }
+}
+
 struct Job {
     kind: Kind,
     texts: Vec<String>,
-    reply: oneshot::Sender<Result<Vec<Vec<f32>>, PoolError>>,
+    reply: Reply,
 }
 
 impl From<EmbedderError> for PoolError {
@@ -93,19 +113,19 @@ impl EmbeddingPool {
         // Enough chunks that every worker has one, none larger than a batch.
         let chunk = texts.len().div_ceil(self.workers).clamp(1, MAX_BATCH);
         for chunk in texts.chunks(chunk) {
-            let (reply, answer) = oneshot::channel();
+            let (reply, answer) = mpsc::sync_channel(1);
             let texts = chunk.iter().map(|t| (*t).to_owned()).collect();
             let job = Job {
                 kind: Kind::Query,
                 texts,
-                reply,
+                reply: Reply::Thread(reply),
             };
             self.jobs.send(job).map_err(|_| PoolError::Stopped)?;
             answers.push(answer);
         }
         let mut vectors = Vec::with_capacity(texts.len());
         for answer in answers {
-            vectors.extend(futures::executor::block_on(answer).map_err(|_| PoolError::Stopped)??);
+            vectors.extend(answer.recv().map_err(|_| PoolError::Stopped)??);
         }
         Ok(vectors)
     }
@@ -113,7 +133,11 @@ impl EmbeddingPool {
     async fn submit(&self, kind: Kind, texts: Vec<String>) -> Result<Vec<Vec<f32>>, PoolError> {
         let (reply, answer) = oneshot::channel();
         let jobs = self.jobs.clone();
-        let job = Job { kind, texts, reply };
+        let job = Job {
+            kind,
+            texts,
+            reply: Reply::Task(reply),
+        };
         // `send` blocks only while the queue is full.
         tokio::task::spawn_blocking(move || jobs.send(job))
             .await
@@ -164,13 +188,13 @@ fn answer(embedder: &Embedder, kind: Kind, jobs: Vec<Job>) {
         Ok(mut vectors) => {
             for job in jobs.into_iter().rev() {
                 let mine = vectors.split_off(vectors.len() - job.texts.len());
-                let _ = job.reply.send(Ok(mine));
+                job.reply.send(Ok(mine));
             }
         }
         Err(error) => {
             let message = error.to_string();
             for job in jobs {
-                let _ = job.reply.send(Err(PoolError::Failed(message.clone())));
+                job.reply.send(Err(PoolError::Failed(message.clone())));
             }
         }
     }

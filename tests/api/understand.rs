@@ -243,3 +243,15 @@ fn eval_needs_prints_one_json_line_last() {
     assert!(last["by_lang"]["en"]["top1_accuracy"].is_number());
     assert!(Path::new(&repo_path("models/classifier.json")).exists());
 }
+
+/// Commands call the blocking batch API from inside the runtime, in one
+/// poll of their task; more calls than tokio's cooperative budget once made
+/// the wait spin forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_blocking_batches_in_one_task_all_finish() {
+    let understander = understander();
+    for n in 0..200 {
+        let text = format!("第{n}個問題：我失業了");
+        assert_eq!(understander.understand_batch(&[&text]).unwrap().len(), 1);
+    }
+}
