@@ -119,7 +119,10 @@ impl NeedsClassifier {
         let folds: Vec<usize> = examples.iter().map(|e| fold_of(e.text)).collect();
 
         let mut out_of_fold = vec![vec![0.0f32; needs.len()]; examples.len()];
-        for fold in 0..FOLDS {
+        // Folds are independent, and so are the needs' calibrations: each
+        // runs on a thread of its own. Results are gathered in order, so the
+        // outcome does not depend on scheduling.
+        let fold_scores = in_parallel(FOLDS, |fold| {
             let (train_x, train_y): (Vec<_>, Vec<_>) = (0..examples.len())
                 .filter(|i| folds[*i] != fold)
                 .map(|i| (inputs[i].clone(), targets[i].clone()))
@@ -127,20 +130,23 @@ impl NeedsClassifier {
             let head = LinearHead::train(&train_x, &train_y, config)?;
             let train_refs: Vec<&[f32]> = train_x.iter().map(Vec::as_slice).collect();
             let neighbours = Neighbours::new(&train_refs, train_y);
-            for i in (0..examples.len()).filter(|i| folds[*i] == fold) {
-                out_of_fold[i] = blend(&head, &neighbours, &inputs[i]);
-            }
+            Ok((0..examples.len())
+                .filter(|i| folds[*i] == fold)
+                .map(|i| (i, blend(&head, &neighbours, &inputs[i])))
+                .collect::<Vec<_>>())
+        })?;
+        for (i, scores) in fold_scores.into_iter().flatten() {
+            out_of_fold[i] = scores;
         }
 
         let member = |i: usize, j: usize| examples[i].needs.contains(&needs[j]);
-        let mut calibration = Vec::with_capacity(needs.len());
-        for j in 0..needs.len() {
+        let calibration = in_parallel(needs.len(), |j| {
             let xs: Vec<Vec<f32>> = out_of_fold.iter().map(|l| vec![l[j]]).collect();
             let ys: Vec<Vec<f32>> = (0..examples.len())
                 .map(|i| vec![if member(i, j) { 1.0 } else { 0.0 }])
                 .collect();
-            calibration.push(platt(&xs, &ys)?);
-        }
+            platt(&xs, &ys)
+        })?;
         let calibrated: Vec<Vec<f32>> = out_of_fold
             .iter()
             .map(|logits| {
@@ -223,6 +229,33 @@ fn targets(needs: &[String], labels: &[String]) -> Vec<f32> {
 /// A fold by the text's hash: stable whatever the order of the files.
 fn fold_of(text: &str) -> usize {
     usize::from(Sha256::digest(text.as_bytes())[0]) % FOLDS
+}
+
+/// `job(0..count)` on as many threads as there are cores, results in order.
+fn in_parallel<T: Send>(
+    count: usize,
+    job: impl Fn(usize) -> Result<T, LinearError> + Sync,
+) -> Result<Vec<T>, LinearError> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut results: Vec<Option<Result<T, LinearError>>> = (0..count).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        for (lane, slots) in results
+            .chunks_mut(count.div_ceil(threads).max(1))
+            .enumerate()
+        {
+            let job = &job;
+            let first = lane * count.div_ceil(threads).max(1);
+            scope.spawn(move || {
+                for (offset, slot) in slots.iter_mut().enumerate() {
+                    *slot = Some(job(first + offset));
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or(Err(LinearError::Empty)))
+        .collect()
 }
 
 fn platt(xs: &[Vec<f32>], ys: &[Vec<f32>]) -> Result<Platt, LinearError> {
