@@ -156,51 +156,31 @@ async fn malformed_requests_get_problems_and_change_nothing(backend: Backend) {
         body["detail"].as_str().unwrap().contains("check digit"),
         "{body}"
     );
-    problem(
-        post_fetch(
-            &app,
+    // Each body is wrong in one way; each gets its own clear refusal.
+    for (body, status) in [
+        (
             json!({"subject": subject, "datasets": ["no.such"], "purpose": "x"}),
-        )
-        .await,
-        400,
-    )
-    .await;
-    problem(
-        post_fetch(
-            &app,
+            400,
+        ),
+        (
             json!({"subject": subject, "datasets": ["../x"], "purpose": "x"}),
-        )
-        .await,
-        422,
-    )
-    .await;
-    problem(
-        post_fetch(
-            &app,
+            422,
+        ),
+        (
             json!({"subject": subject, "datasets": [], "purpose": "x"}),
-        )
-        .await,
-        400,
-    )
-    .await;
-    problem(
-        post_fetch(
-            &app,
+            400,
+        ),
+        (
             json!({"subject": subject, "datasets": ["tax.income"], "purpose": " "}),
-        )
-        .await,
-        400,
-    )
-    .await;
-    problem(
-        post_fetch(
-            &app,
+            400,
+        ),
+        (
             json!({"subject": subject, "datasets": ["tax.income"], "purpose": "x", "extra": 1}),
-        )
-        .await,
-        422,
-    )
-    .await;
+            422,
+        ),
+    ] {
+        problem(post_fetch(&app, body).await, status).await;
+    }
     let response = app
         .client
         .post(app.url("/api/broker/fetch"))
