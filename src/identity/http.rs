@@ -29,10 +29,10 @@ use crate::ids::{Level, NationalId};
 use crate::store::Store;
 
 #[derive(Clone, FromRef)]
-struct IdentityApi {
-    sessions: Sessions,
-    broker: Broker,
-    audit: AuditLog,
+pub(super) struct IdentityApi {
+    pub(super) sessions: Sessions,
+    pub(super) broker: Broker,
+    pub(super) audit: AuditLog,
 }
 
 pub fn router(
@@ -44,6 +44,8 @@ pub fn router(
     Router::new()
         .route("/api/identity/knowledge", post(knowledge_login))
         .route("/api/identity/logout", post(logout))
+        .route("/api/identity/totp/enroll", post(super::totp::enroll))
+        .route("/api/identity/totp/verify", post(super::totp::verify))
         .route("/api/me", get(me))
         .route("/api/me/trail", get(my_trail))
         .with_state(IdentityApi {
@@ -62,7 +64,7 @@ struct KnowledgeFactors {
 }
 
 #[derive(Serialize)]
-struct SessionView {
+pub(super) struct SessionView {
     subject: String,
     level: Level,
     level_at: String,
@@ -70,7 +72,7 @@ struct SessionView {
 }
 
 impl SessionView {
-    fn of(session: &super::Session) -> Self {
+    pub(super) fn of(session: &super::Session) -> Self {
         Self {
             subject: session.subject.masked(),
             level: session.level,

@@ -7,6 +7,7 @@
 mod http;
 mod lockout;
 pub mod session;
+mod totp;
 
 pub use http::router;
 pub use session::{CitizenSession, Session, SessionPolicy, Sessions};

@@ -119,6 +119,20 @@ impl Sessions {
         }))
     }
 
+    /// Records that the citizen proved a stronger factor in this session.
+    pub async fn raise(&self, session: &mut Session, level: Level) -> Result<(), StoreError> {
+        if level <= session.level {
+            return Ok(());
+        }
+        let now = clock::now_ms();
+        self.store
+            .session_raise(&session.token_hash, level_name(level), now)
+            .await?;
+        session.level = level;
+        session.level_at_ms = now;
+        Ok(())
+    }
+
     pub async fn end(&self, session: &Session) -> Result<(), StoreError> {
         self.store.session_delete(&session.token_hash).await
     }

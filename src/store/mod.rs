@@ -63,6 +63,18 @@ pub struct SessionRow {
     pub expires_ms: i64,
 }
 
+/// A citizen's authenticator-app credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpRow {
+    pub subject: String,
+    /// Base32, as the authenticator app shows it.
+    pub secret: String,
+    pub confirmed: bool,
+    /// The last time step whose code was accepted.
+    pub last_step: i64,
+    pub created_ms: i64,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
@@ -104,6 +116,23 @@ pub trait Store: Send + Sync + 'static {
     async fn session_touch(&self, token_hash: &str, last_seen_ms: i64) -> Result<(), StoreError>;
 
     async fn session_delete(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Records a stronger level reached within the session.
+    async fn session_raise(
+        &self,
+        token_hash: &str,
+        level: &str,
+        at_ms: i64,
+    ) -> Result<(), StoreError>;
+
+    async fn totp_get(&self, subject: &str) -> Result<Option<TotpRow>, StoreError>;
+
+    /// Inserts or replaces the citizen's credential.
+    async fn totp_put(&self, row: &TotpRow) -> Result<(), StoreError>;
+
+    /// Accepts time step `step` once: `false` when it (or a later one) was
+    /// already used. Confirms the credential on first use.
+    async fn totp_use_step(&self, subject: &str, step: i64) -> Result<bool, StoreError>;
 
     /// Records one failed attempt under each key (citizen, client address).
     async fn auth_failure_record(&self, keys: &[String], at_ms: i64) -> Result<(), StoreError>;

@@ -331,6 +331,81 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            async fn session_raise(
+                &self,
+                token_hash: &str,
+                level: &str,
+                at_ms: i64,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE sessions SET level = $1, level_at_ms = $2 WHERE token_hash = $3")
+                    .bind(level)
+                    .bind(at_ms)
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn totp_get(
+                &self,
+                subject: &str,
+            ) -> Result<Option<$crate::store::TotpRow>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT subject, secret, confirmed, last_step, created_ms \
+                     FROM totp_credentials WHERE subject = $1",
+                )
+                .bind(subject)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some($crate::store::TotpRow {
+                    subject: row.try_get("subject")?,
+                    secret: row.try_get("secret")?,
+                    confirmed: row.try_get("confirmed")?,
+                    last_step: row.try_get("last_step")?,
+                    created_ms: row.try_get("created_ms")?,
+                }))
+            }
+
+            async fn totp_put(
+                &self,
+                row: &$crate::store::TotpRow,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO totp_credentials (subject, secret, confirmed, last_step, created_ms) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subject) DO UPDATE SET \
+                     secret = excluded.secret, confirmed = excluded.confirmed, \
+                     last_step = excluded.last_step, created_ms = excluded.created_ms",
+                )
+                .bind(&row.subject)
+                .bind(&row.secret)
+                .bind(row.confirmed)
+                .bind(row.last_step)
+                .bind(row.created_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn totp_use_step(
+                &self,
+                subject: &str,
+                step: i64,
+            ) -> Result<bool, $crate::store::StoreError> {
+                // One conditional write: two servers cannot both accept a code.
+                let done = sqlx::query(
+                    "UPDATE totp_credentials SET last_step = $1, confirmed = TRUE \
+                     WHERE subject = $2 AND last_step < $1",
+                )
+                .bind(step)
+                .bind(subject)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(done == 1)
+            }
+
             async fn auth_failure_record(
                 &self,
                 keys: &[String],

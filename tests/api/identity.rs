@@ -15,6 +15,7 @@ on_both_stores!(
     five_failures_lock_the_citizen_out,
     sessions_expire_and_end_at_logout,
     a_citizen_reads_only_their_own_trail,
+    an_authenticator_code_raises_the_session_to_substantial,
 );
 
 async fn login(app: &TestApp, national_id: &str, nhi: &str, issued: &str) -> reqwest::Response {
@@ -265,4 +266,113 @@ async fn a_citizen_reads_only_their_own_trail(backend: Backend) {
     // The operator API refuses a citizen's session.
     let path = format!("/api/audit/subjects/{}/trail", bob.identity.national_id);
     assert_eq!(get_with_cookie(&app, &path, &cookie).await.status(), 401);
+}
+
+async fn post_with_cookie(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    body: Value,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header("cookie", cookie)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The code an authenticator app would show now for `secret`.
+fn current_code(secret: &str) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .unwrap();
+    let totp = totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        None,
+        "test".into(),
+    )
+    .unwrap();
+    totp.generate_current().unwrap()
+}
+
+async fn an_authenticator_code_raises_the_session_to_substantial(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let anonymous = app
+        .client
+        .post(app.url("/api/identity/totp/enroll"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401, "enrolment needs a login first");
+
+    let cookie = login_as(&app, &some_citizen()).await;
+    let enrolment: Value = post_with_cookie(&app, "/api/identity/totp/enroll", &cookie, json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = enrolment["secret"].as_str().unwrap();
+    assert!(
+        enrolment["otpauth_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    assert!(enrolment["qr_svg"].as_str().unwrap().contains("<svg"));
+
+    let wrong = post_with_cookie(
+        &app,
+        "/api/identity/totp/verify",
+        &cookie,
+        json!({"code": "000000"}),
+    )
+    .await;
+    assert_eq!(wrong.status(), 401);
+    let code = current_code(secret);
+    let right = post_with_cookie(
+        &app,
+        "/api/identity/totp/verify",
+        &cookie,
+        json!({"code": code}),
+    )
+    .await;
+    assert_eq!(right.status(), 200);
+    let me: Value = get_with_cookie(&app, "/api/me", &cookie)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["level"], "substantial");
+
+    let replay = post_with_cookie(
+        &app,
+        "/api/identity/totp/verify",
+        &cookie,
+        json!({"code": code}),
+    )
+    .await;
+    assert_eq!(replay.status(), 401, "a code is accepted once");
+    let again = post_with_cookie(&app, "/api/identity/totp/enroll", &cookie, json!({})).await;
+    assert_eq!(
+        again.status(),
+        409,
+        "a confirmed authenticator is not silently replaced"
+    );
+
+    let trail: Value = get_with_cookie(&app, "/api/me/trail", &cookie)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(trail.to_string().contains("identity.totp"));
+    assert!(
+        !trail.to_string().contains(secret),
+        "no secrets in the trail"
+    );
 }

@@ -1,0 +1,206 @@
+//! Authenticator-app codes (TOTP, RFC 6238) for level `substantial`.
+//!
+//! - `POST /api/identity/totp/enroll` (logged in): a new secret, its
+//!   `otpauth://` URL and a QR code as SVG; refused once a credential is
+//!   confirmed.
+//! - `POST /api/identity/totp/verify` `{"code"}`: a current code confirms
+//!   the enrolment and raises the session to `substantial`. A code is
+//!   accepted once; failures count towards the login lockout.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use totp_rs::{Algorithm, Secret, TOTP};
+
+use super::http::{IdentityApi, SessionView};
+use super::lockout;
+use super::session::{CitizenSession, Sessions};
+use crate::audit::{AuditLog, NewEntry, Outcome};
+use crate::clock;
+use crate::http::{Json, Problem};
+use crate::ids::{Level, NationalId};
+use crate::secrets::same_secret;
+
+const STEP_SECONDS: u64 = 30;
+const ISSUER: &str = "MyData Navigator";
+
+fn totp_for(secret_base32: &str, subject: &NationalId) -> Result<TOTP, Problem> {
+    let bytes = Secret::Encoded(secret_base32.to_owned())
+        .to_bytes()
+        .map_err(|e| Problem::internal(&format!("{e:?}")))?;
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        STEP_SECONDS,
+        bytes,
+        Some(ISSUER.to_owned()),
+        subject.masked(),
+    )
+    .map_err(|e| Problem::internal(&e))
+}
+
+#[derive(Serialize)]
+pub(super) struct Enrolment {
+    secret: String,
+    otpauth_url: String,
+    qr_svg: String,
+}
+
+pub(super) async fn enroll(
+    State(api): State<IdentityApi>,
+    CitizenSession(session): CitizenSession,
+) -> Result<axum::Json<Enrolment>, Problem> {
+    let store = api.sessions.store.as_ref();
+    let subject = session.subject.as_str();
+    let existing = store
+        .totp_get(subject)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if existing.is_some_and(|row| row.confirmed) {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "an authenticator is already set up for you",
+        ));
+    }
+    let secret = Secret::Raw(rand::random::<[u8; 20]>().to_vec())
+        .to_encoded()
+        .to_string();
+    let totp = totp_for(&secret, &session.subject)?;
+    let otpauth_url = totp.get_url();
+    let qr_svg = qrcode::QrCode::new(otpauth_url.as_bytes())
+        .map_err(|e| Problem::internal(&e))?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
+    let row = crate::store::TotpRow {
+        subject: subject.to_owned(),
+        secret: secret.clone(),
+        confirmed: false,
+        last_step: 0,
+        created_ms: clock::now_ms(),
+    };
+    store
+        .totp_put(&row)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    record(
+        &api.audit,
+        &session.subject,
+        "identity.totp.enroll",
+        Outcome::Success,
+        "enrolment started",
+    )
+    .await?;
+    Ok(axum::Json(Enrolment {
+        secret,
+        otpauth_url,
+        qr_svg,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Code {
+    code: String,
+}
+
+pub(super) async fn verify(
+    State(api): State<IdentityApi>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    CitizenSession(mut session): CitizenSession,
+    Json(body): Json<Code>,
+) -> Result<axum::Json<SessionView>, Problem> {
+    let store = api.sessions.store.as_ref();
+    let keys = lockout::keys(&session.subject, peer.ip());
+    if lockout::locked(store, &keys)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+    {
+        return Err(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed attempts; try again in 15 minutes",
+        ));
+    }
+    let Some(row) = store
+        .totp_get(session.subject.as_str())
+        .await
+        .map_err(|e| Problem::internal(&e))?
+    else {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "set up an authenticator first",
+        ));
+    };
+    let totp = totp_for(&row.secret, &session.subject)?;
+    let now = u64::try_from(clock::now_ms() / 1000).unwrap_or(0);
+    let current = now / STEP_SECONDS;
+    // One step of clock drift either way, as RFC 6238 recommends.
+    let matched = [current.saturating_sub(1), current, current + 1]
+        .into_iter()
+        .find(|step| same_secret(&totp.generate(step * STEP_SECONDS), body.code.trim()));
+    let accepted = match matched {
+        Some(step) => store
+            .totp_use_step(
+                session.subject.as_str(),
+                i64::try_from(step).unwrap_or(i64::MAX),
+            )
+            .await
+            .map_err(|e| Problem::internal(&e))?,
+        None => false,
+    };
+    if !accepted {
+        lockout::fail(store, &keys)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        record(
+            &api.audit,
+            &session.subject,
+            "identity.totp",
+            Outcome::Failure,
+            "code refused",
+        )
+        .await?;
+        return Err(Problem::unauthorized(
+            "that code is not valid, or was already used",
+        ));
+    }
+    let sessions: &Sessions = &api.sessions;
+    sessions
+        .raise(&mut session, Level::Substantial)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    record(
+        &api.audit,
+        &session.subject,
+        "identity.totp",
+        Outcome::Success,
+        "level substantial",
+    )
+    .await?;
+    Ok(axum::Json(SessionView::of(&session)))
+}
+
+async fn record(
+    audit: &AuditLog,
+    subject: &NationalId,
+    event: &str,
+    outcome: Outcome,
+    detail: &str,
+) -> Result<(), Problem> {
+    audit
+        .append(NewEntry {
+            event: event.into(),
+            actor: "identity".into(),
+            subject: Some(subject.to_string()),
+            dataset: None,
+            purpose: "login".into(),
+            outcome: outcome.as_str().into(),
+            detail: detail.into(),
+        })
+        .await
+        .map(|_| ())
+        .map_err(|e| Problem::internal(&e))
+}
