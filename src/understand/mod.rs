@@ -127,6 +127,14 @@ impl Understander {
     /// Loads the embedding model from `model_dir` and the heads from
     /// `heads`, and starts `workers` embedding workers.
     pub fn load(model_dir: &Path, heads: &Path, workers: usize) -> Result<Self, UnderstandError> {
+        if workers > 1 && std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+            // candle's spinning element-wise pool, one per worker, fights
+            // for the cores; only the environment can size it.
+            tracing::warn!(
+                "CANDLE_NUM_THREADS is unset: embedding is slower with several workers; \
+                 set it to 1 (scripts/serve does)"
+            );
+        }
         let heads = HeadsFile::read(heads)?;
         let embedder = Arc::new(Embedder::load(model_dir)?);
         let pool = EmbeddingPool::start(embedder, workers)?;
