@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, FromRef, State};
-use axum::http::header::{RETRY_AFTER, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -97,16 +97,7 @@ async fn knowledge_login(
         .await
         .map_err(|e| Problem::internal(&e))?
     {
-        let mut response = Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many failed attempts; try again in 15 minutes",
-        )
-        .into_response();
-        let retry = (lockout::WINDOW_MS / 1000).to_string();
-        if let Ok(value) = HeaderValue::from_str(&retry) {
-            response.headers_mut().insert(RETRY_AFTER, value);
-        }
-        return Ok(response);
+        return Ok(lockout::refusal());
     }
     let check = KnowledgeCheck {
         subject: &subject,

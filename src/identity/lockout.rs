@@ -5,7 +5,12 @@
 
 use std::net::IpAddr;
 
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
 use crate::clock;
+use crate::http::Problem;
 use crate::ids::NationalId;
 use crate::store::{Store, StoreError};
 
@@ -34,4 +39,18 @@ pub async fn fail(store: &dyn Store, keys: &[String]) -> Result<(), StoreError> 
 /// A success forgives the citizen's failures, not the address's.
 pub async fn succeed(store: &dyn Store, subject_key: &str) -> Result<(), StoreError> {
     store.auth_failures_clear(subject_key).await
+}
+
+/// The answer while locked out: 429, and when to try again.
+pub fn refusal() -> Response {
+    let mut response = Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too many failed attempts; try again in 15 minutes",
+    )
+    .into_response();
+    let retry = (WINDOW_MS / 1000).to_string();
+    if let Ok(value) = HeaderValue::from_str(&retry) {
+        response.headers_mut().insert(RETRY_AFTER, value);
+    }
+    response
 }

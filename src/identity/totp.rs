@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -112,17 +113,14 @@ pub(super) async fn verify(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     CitizenSession(mut session): CitizenSession,
     Json(body): Json<Code>,
-) -> Result<axum::Json<SessionView>, Problem> {
+) -> Result<Response, Problem> {
     let store = api.sessions.store.as_ref();
     let keys = lockout::keys(&session.subject, peer.ip());
     if lockout::locked(store, &keys)
         .await
         .map_err(|e| Problem::internal(&e))?
     {
-        return Err(Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many failed attempts; try again in 15 minutes",
-        ));
+        return Ok(lockout::refusal());
     }
     let Some(row) = store
         .totp_get(session.subject.as_str())
@@ -180,7 +178,7 @@ pub(super) async fn verify(
         "level substantial",
     )
     .await?;
-    Ok(axum::Json(SessionView::of(&session)))
+    Ok(axum::Json(SessionView::of(&session)).into_response())
 }
 
 async fn record(
