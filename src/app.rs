@@ -18,12 +18,15 @@ use tower_http::timeout::TimeoutLayer;
 use crate::audit::{self, AuditLog};
 use crate::broker::token::{SigningKey, TokenError, TokenVerifier};
 use crate::broker::{self, Broker, GatherPolicy, ProviderEndpoints};
+use crate::citizen_card::{CardTrust, TrustError};
 use crate::citizens::{CitizenDirectory, CitizensError};
+use crate::config::CardTrustArgs;
 use crate::config::{ProviderArgs, ServeArgs};
 use crate::http::{self, OperatorToken, Problem};
-use crate::identity::{self, SessionPolicy};
+use crate::identity::{self, IdentitySettings, SessionPolicy};
 use crate::ids::AgencyId;
 use crate::providers::Provider;
+use crate::sealing::{CredentialKey, SealingError};
 use crate::spec::{DatasetRegistry, SpecError};
 use crate::store::{self, Store, StoreError};
 use crate::understand::{self, UnderstandError, Understander};
@@ -59,6 +62,17 @@ pub enum AppError {
     UnknownAgency(AgencyId),
     #[error("server: {0}")]
     Serve(std::io::Error),
+    #[error("citizen-card trust: {0}")]
+    CardTrust(#[from] TrustError),
+    #[error("cannot read {path}: {source}")]
+    ReadFile {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Sealing(#[from] SealingError),
+    #[error("public origin {origin:?}: {problem}")]
+    PublicOrigin { origin: String, problem: String },
 }
 
 pub struct Application {
@@ -114,7 +128,12 @@ impl Application {
                 store.clone(),
                 broker.clone(),
                 audit,
-                SessionPolicy::default(),
+                IdentitySettings {
+                    policy: SessionPolicy::default(),
+                    card_trust: Arc::new(card_trust(&args.card_trust)?),
+                    webauthn: Arc::new(webauthn(&args.public_origin)?),
+                    credential_key: Arc::new(credential_key(&args)?),
+                },
             ))
             .merge(understand::router(understander));
         if !args.no_local_providers {
@@ -274,5 +293,54 @@ fn operator_token_file(data_dir: &Path) -> Result<SecretString, AppError> {
             Ok(SecretString::from(token))
         }
         Err(e) => Err(error(e)),
+    }
+}
+
+fn card_trust(args: &CardTrustArgs) -> Result<CardTrust, AppError> {
+    let (Some(anchors), Some(intermediates), Some(crls)) = (
+        &args.card_trust_anchors,
+        &args.card_intermediates,
+        &args.card_crls,
+    ) else {
+        tracing::warn!(
+            "citizen cards are checked against the embedded TEST certificate authority, \
+             whose keys are public; set NAVIGATOR_CARD_TRUST_ANCHORS for real cards"
+        );
+        return Ok(CardTrust::embedded_test_pki()?);
+    };
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|source| AppError::ReadFile {
+            path: path.display().to_string(),
+            source,
+        })
+    };
+    Ok(CardTrust::from_pem(
+        &read(anchors)?,
+        &read(intermediates)?,
+        &read(crls)?,
+    )?)
+}
+
+/// The WebAuthn relying party: this service as citizens' browsers see it.
+fn webauthn(origin: &str) -> Result<webauthn_rs::Webauthn, AppError> {
+    let invalid = |problem: String| AppError::PublicOrigin {
+        origin: origin.to_owned(),
+        problem,
+    };
+    let url = reqwest::Url::parse(origin).map_err(|e| invalid(e.to_string()))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| invalid("it has no host name".into()))?
+        .to_owned();
+    webauthn_rs::WebauthnBuilder::new(&host, &url)
+        .and_then(|builder| builder.rp_name("MyData Navigator").build())
+        .map_err(|e| invalid(e.to_string()))
+}
+
+fn credential_key(args: &ServeArgs) -> Result<CredentialKey, SealingError> {
+    use secrecy::ExposeSecret;
+    match &args.credential_key {
+        Some(hex_key) => CredentialKey::from_hex(hex_key.expose_secret()),
+        None => CredentialKey::load_or_create(&args.store.data_dir.join("credential-key")),
     }
 }

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{self, Application};
 use crate::audit::AuditLog;
+use crate::citizen_card;
 use crate::clock;
 use crate::config::{ModelArgs, ProviderArgs, ServeArgs, StoreArgs};
 use crate::eval;
@@ -39,7 +40,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the whole platform on one port.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run one reference data provider as its own server.
     Provider(ProviderArgs),
     /// Inspect and maintain the audit log.
@@ -51,6 +52,25 @@ enum Command {
     /// Run the evaluation contract of spec/eval.md on a JSON Lines file.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Play a citizen-card reader's middleware.
+    #[command(subcommand, name = "citizen-card")]
+    CitizenCard(CardCommand),
+}
+
+#[derive(Subcommand)]
+enum CardCommand {
+    /// Sign a login challenge; prints `{"certificate", "signature"}` as JSON.
+    Sign {
+        /// The card's certificate (PEM).
+        #[arg(long)]
+        cert: PathBuf,
+        /// The card's private key (PKCS#8 PEM); on a real card it never leaves the chip.
+        #[arg(long)]
+        key: PathBuf,
+        /// The server's challenge, base64, exactly as it was given.
+        #[arg(long)]
+        challenge: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -116,11 +136,37 @@ pub async fn run() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init(cli.log_format);
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Provider(args) => report(app::run_provider(args, shutdown_signal()).await),
         Command::Audit(command) => audit(command).await,
         Command::Train(command) => train(command),
         Command::Eval(command) => eval(command),
+        Command::CitizenCard(command) => citizen_card(command),
+    }
+}
+
+fn citizen_card(command: CardCommand) -> ExitCode {
+    let CardCommand::Sign {
+        cert,
+        key,
+        challenge,
+    } = command;
+    let read = |path: &PathBuf| {
+        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let signed = read(&cert).and_then(|cert_pem| {
+        let key_pem = read(&key)?;
+        citizen_card::sign::sign(&cert_pem, &key_pem, &challenge).map_err(|e| e.to_string())
+    });
+    match signed.and_then(|signed| serde_json::to_string(&signed).map_err(|e| e.to_string())) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("navigator citizen-card sign: {message}");
+            ExitCode::from(2)
+        }
     }
 }
 

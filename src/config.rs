@@ -11,6 +11,8 @@ use secrecy::SecretString;
 
 use crate::ids::AgencyId;
 
+pub const DEFAULT_PUBLIC_ORIGIN: &str = "http://localhost:8080";
+
 /// Where the store lives; shared by every command that touches it.
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
@@ -106,6 +108,45 @@ pub struct ServeArgs {
     /// Do not mount the reference providers in this server.
     #[arg(long, env = "NAVIGATOR_NO_LOCAL_PROVIDERS")]
     pub no_local_providers: bool,
+    /// The origin citizens' browsers reach this service at; passkeys are
+    /// bound to its host name and refused from any other origin.
+    #[arg(
+        long,
+        env = "NAVIGATOR_PUBLIC_ORIGIN",
+        default_value = DEFAULT_PUBLIC_ORIGIN
+    )]
+    pub public_origin: String,
+    #[command(flatten)]
+    pub card_trust: CardTrustArgs,
+    /// Key (64 hex digits) sealing credentials at rest, such as
+    /// authenticator secrets; defaults to `<data-dir>/credential-key`,
+    /// created when missing. Servers sharing a database share it.
+    #[arg(long, env = "NAVIGATOR_CREDENTIAL_KEY", hide_env_values = true)]
+    pub credential_key: Option<SecretString>,
+}
+
+/// Where citizen-card certificates must chain to. Unset, the embedded TEST
+/// certificate authority of `datasets/pki/` is trusted, which suits tests
+/// and demonstrations only: its private keys are public.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CardTrustArgs {
+    /// Root certificates (PEM) a citizen card must chain to.
+    #[arg(
+        long,
+        env = "NAVIGATOR_CARD_TRUST_ANCHORS",
+        requires_all = ["card_intermediates", "card_crls"]
+    )]
+    pub card_trust_anchors: Option<PathBuf>,
+    /// Issuing CA certificates (PEM).
+    #[arg(
+        long,
+        env = "NAVIGATOR_CARD_INTERMEDIATES",
+        requires = "card_trust_anchors"
+    )]
+    pub card_intermediates: Option<PathBuf>,
+    /// The issuing CAs' current CRLs (PEM); a card they do not cover is refused.
+    #[arg(long, env = "NAVIGATOR_CARD_CRLS", requires = "card_trust_anchors")]
+    pub card_crls: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -135,6 +176,9 @@ impl ServeArgs {
             broker_key_file: None,
             operator_token: None,
             no_local_providers: false,
+            public_origin: DEFAULT_PUBLIC_ORIGIN.to_owned(),
+            card_trust: CardTrustArgs::default(),
+            credential_key: None,
         }
     }
 }

@@ -174,6 +174,22 @@ pub enum Level {
     High,
 }
 
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Substantial => "substantial",
+            Self::High => "high",
+        }
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl FromStr for Level {
     type Err = IdError;
     fn from_str(raw: &str) -> Result<Self, IdError> {

@@ -24,6 +24,9 @@
 //!   records concurrently, auditing every attempt.
 //! - [`identity`]: logins at a level of assurance, server-side sessions,
 //!   lockout, the citizen's own trail.
+//! - [`citizen_card`]: citizen digital certificates: the server's checks
+//!   and the card middleware's signature.
+//! - [`sealing`]: credentials encrypted at rest under the server's key.
 //! - [`audit`]: the append-only, hash-chained transfer log.
 //! - [`store`]: persistence behind one trait, SQLite or PostgreSQL.
 //! - [`telemetry`]: tracing set-up.
@@ -32,6 +35,7 @@
 pub mod app;
 pub mod audit;
 pub mod broker;
+pub mod citizen_card;
 pub mod citizens;
 pub mod cli;
 pub mod clock;
@@ -42,6 +46,7 @@ pub mod identity;
 pub mod ids;
 pub mod needs;
 pub mod providers;
+pub mod sealing;
 pub mod secrets;
 pub mod spec;
 pub mod store;

@@ -16,6 +16,8 @@ use crate::ids::{AgencyId, DatasetId, Level};
 #[include = "spec/*.yaml"]
 #[include = "citizens/*.json"]
 #[include = "crisis/lexicon.yaml"]
+#[include = "pki/*.cert.pem"]
+#[include = "pki/*.crl.pem"]
 pub struct EmbeddedData;
 
 #[derive(Debug, thiserror::Error)]

@@ -13,11 +13,44 @@ use crate::audit::{NewEntry, Outcome};
 use crate::ids::{DatasetId, NationalId};
 use crate::providers::IDENTITY_SCOPE;
 
-/// What the citizen typed, beside the ID number.
+/// What is claimed about the holder of an ID number.
+pub enum Factors<'a> {
+    /// What the citizen typed at a knowledge-factor login.
+    Knowledge {
+        nhi_card_number: &'a str,
+        id_issue_date: &'a str,
+    },
+    /// The name on a citizen-card certificate, which carries only four
+    /// digits of the ID number.
+    CardHolder { name: &'a str },
+}
+
+impl Factors<'_> {
+    fn event(&self) -> &'static str {
+        match self {
+            Factors::Knowledge { .. } => "identity.knowledge",
+            Factors::CardHolder { .. } => "identity.card_holder",
+        }
+    }
+
+    fn body(&self) -> serde_json::Value {
+        match self {
+            Factors::Knowledge {
+                nhi_card_number,
+                id_issue_date,
+            } => serde_json::json!({
+                "nhi_card_number": nhi_card_number,
+                "id_issue_date": id_issue_date,
+            }),
+            Factors::CardHolder { name } => serde_json::json!({ "holder_name": name }),
+        }
+    }
+}
+
+/// A question to the household registry about an ID number's holder.
 pub struct KnowledgeCheck<'a> {
     pub subject: &'a NationalId,
-    pub nhi_card_number: &'a str,
-    pub id_issue_date: &'a str,
+    pub factors: Factors<'a>,
     /// Who asks: the identity service, for a login.
     pub requester: &'a str,
 }
@@ -39,7 +72,7 @@ impl Broker {
             Err(failure) => (Outcome::Failure, failure.to_string()),
         };
         let entry = NewEntry {
-            event: "identity.knowledge".into(),
+            event: check.factors.event().into(),
             actor: check.requester.into(),
             subject: Some(check.subject.to_string()),
             dataset: None,
@@ -88,10 +121,7 @@ impl Broker {
             .client
             .post(url)
             .bearer_auth(token)
-            .json(&serde_json::json!({
-                "nhi_card_number": check.nhi_card_number,
-                "id_issue_date": check.id_issue_date,
-            }))
+            .json(&check.factors.body())
             .send();
         let timeout: Duration = self.policy.timeout;
         let response = tokio::time::timeout(timeout, request)

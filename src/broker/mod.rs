@@ -12,4 +12,4 @@ pub use gather::{
     ProviderEndpoints,
 };
 pub use http::router;
-pub use identity::KnowledgeCheck;
+pub use identity::{Factors, KnowledgeCheck};

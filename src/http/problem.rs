@@ -14,6 +14,9 @@ pub struct Problem {
     pub status: StatusCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Extension members (RFC 9457 §3.2) a client can act on.
+    #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 fn serialize_status<S: serde::Serializer>(status: &StatusCode, s: S) -> Result<S::Ok, S::Error> {
@@ -27,7 +30,21 @@ impl Problem {
             title: status.canonical_reason().unwrap_or("Error").into(),
             status,
             detail: Some(detail.into()),
+            extensions: serde_json::Map::new(),
         }
+    }
+
+    /// A problem of a documented type (a URI reference), with its own title.
+    pub fn typed(mut self, kind: &str, title: &str) -> Self {
+        kind.clone_into(&mut self.kind);
+        title.clone_into(&mut self.title);
+        self
+    }
+
+    /// Adds an extension member.
+    pub fn with(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.extensions.insert(name.to_owned(), value.into());
+        self
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {

@@ -7,6 +7,10 @@
 //! - `GET /api/me` → the session's citizen (masked), level and deadlines.
 //! - `GET /api/me/trail` → every audit entry about the logged-in citizen.
 //! - `POST /api/identity/logout`.
+//!
+//! The stronger factors have their own modules: [`super::totp`],
+//! [`super::passkey`], [`super::card`]; [`super::records`] serves the
+//! citizen's own records behind a step-up.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,13 +23,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use super::lockout;
-use super::session::{CitizenSession, SessionPolicy, Sessions};
+use super::session::{CitizenSession, Session, SessionPolicy, Sessions};
+use super::{card, lockout, passkey, records};
+use webauthn_rs::Webauthn;
+
 use crate::audit::{AuditLog, Entry};
-use crate::broker::{Broker, FetchFailure, KnowledgeCheck};
+use crate::broker::{Broker, Factors, FetchFailure, KnowledgeCheck};
+use crate::citizen_card::CardTrust;
 use crate::clock;
 use crate::http::{Json, Problem};
 use crate::ids::{Level, NationalId};
+use crate::sealing::CredentialKey;
 use crate::store::Store;
 
 #[derive(Clone, FromRef)]
@@ -33,25 +41,62 @@ pub(super) struct IdentityApi {
     pub(super) sessions: Sessions,
     pub(super) broker: Broker,
     pub(super) audit: AuditLog,
+    pub(super) card_trust: Arc<CardTrust>,
+    pub(super) webauthn: Arc<Webauthn>,
+    pub(super) credential_key: Arc<CredentialKey>,
+}
+
+/// What the identity service is configured with beside the store.
+pub struct IdentitySettings {
+    pub policy: SessionPolicy,
+    pub card_trust: Arc<CardTrust>,
+    pub webauthn: Arc<Webauthn>,
+    pub credential_key: Arc<CredentialKey>,
 }
 
 pub fn router(
     store: Arc<dyn Store>,
     broker: Broker,
     audit: AuditLog,
-    policy: SessionPolicy,
+    settings: IdentitySettings,
 ) -> Router {
     Router::new()
         .route("/api/identity/knowledge", post(knowledge_login))
         .route("/api/identity/logout", post(logout))
         .route("/api/identity/totp/enroll", post(super::totp::enroll))
         .route("/api/identity/totp/verify", post(super::totp::verify))
+        .route(
+            "/api/identity/passkey/register/start",
+            post(passkey::register_start),
+        )
+        .route(
+            "/api/identity/passkey/register/finish",
+            post(passkey::register_finish),
+        )
+        .route(
+            "/api/identity/passkey/login/start",
+            post(passkey::login_start),
+        )
+        .route(
+            "/api/identity/passkey/login/finish",
+            post(passkey::login_finish),
+        )
+        .route("/api/identity/card/challenge", post(card::challenge))
+        .route("/api/identity/card/login", post(card::login))
+        .route("/pki/citizen-ca.crl", get(card::published_crl))
         .route("/api/me", get(me))
         .route("/api/me/trail", get(my_trail))
+        .route("/api/me/datasets/{dataset}", get(records::own_record))
         .with_state(IdentityApi {
-            sessions: Sessions { store, policy },
+            sessions: Sessions {
+                store,
+                policy: settings.policy,
+            },
             broker,
             audit,
+            card_trust: settings.card_trust,
+            webauthn: settings.webauthn,
+            credential_key: settings.credential_key,
         })
 }
 
@@ -82,6 +127,20 @@ impl SessionView {
     }
 }
 
+/// The session as the reply to a login step, with a cookie when the
+/// session moved to a new token.
+pub(super) fn session_reply(
+    sessions: &Sessions,
+    session: &Session,
+    token: Option<&str>,
+) -> Response {
+    let mut headers = HeaderMap::new();
+    if let Some(token) = token {
+        headers.insert(SET_COOKIE, sessions.cookie(token));
+    }
+    (headers, axum::Json(SessionView::of(session))).into_response()
+}
+
 const NO_MATCH: &str = "these details do not match the household registry's records";
 
 async fn knowledge_login(
@@ -101,8 +160,10 @@ async fn knowledge_login(
     }
     let check = KnowledgeCheck {
         subject: &subject,
-        nhi_card_number: &factors.nhi_card_number,
-        id_issue_date: &factors.id_issue_date,
+        factors: Factors::Knowledge {
+            nhi_card_number: &factors.nhi_card_number,
+            id_issue_date: &factors.id_issue_date,
+        },
         requester: "identity",
     };
     match api.broker.verify_knowledge(&check).await {
@@ -133,9 +194,7 @@ async fn knowledge_login(
         .start(&subject, Level::Low)
         .await
         .map_err(|e| Problem::internal(&e))?;
-    let mut headers = HeaderMap::new();
-    headers.insert(SET_COOKIE, api.sessions.cookie(&token));
-    Ok((headers, axum::Json(SessionView::of(&session))).into_response())
+    Ok(session_reply(&api.sessions, &session, Some(&token)))
 }
 
 async fn me(CitizenSession(session): CitizenSession) -> axum::Json<SessionView> {

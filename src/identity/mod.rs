@@ -1,13 +1,19 @@
 //! Who the citizen is, and how sure the platform is of it. A login reaches a
-//! level of assurance (`low` by knowledge factors so far; `substantial` and
-//! `high` factors come next), held in a server-side session that any
-//! instance can read. Failed attempts lock a citizen and an address out for
-//! a while, and every attempt is in the audit log.
+//! level of assurance: `low` by knowledge factors, `substantial` by an
+//! authenticator-app code or a passkey on top, `high` by a citizen-card
+//! signature. The level lives in a server-side session that any instance
+//! can read, and a request that needs more asks for a step-up within it.
+//! Failed attempts lock a citizen and an address out for a while, and every
+//! attempt is in the audit log.
 
+mod card;
 mod http;
 mod lockout;
+mod passkey;
+mod records;
 pub mod session;
 mod totp;
 
-pub use http::router;
+pub use http::{IdentitySettings, router};
+pub use records::STEP_UP;
 pub use session::{CitizenSession, Session, SessionPolicy, Sessions};

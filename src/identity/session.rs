@@ -18,6 +18,25 @@ use crate::store::{SessionRow, Store, StoreError};
 
 pub const COOKIE_NAME: &str = "navigator_session";
 
+#[derive(Debug, thiserror::Error)]
+pub enum RaiseError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the session ended before the stronger factor was proved")]
+    Ended,
+}
+
+impl From<RaiseError> for Problem {
+    fn from(error: RaiseError) -> Self {
+        match error {
+            RaiseError::Store(e) => Problem::internal(&e),
+            RaiseError::Ended => {
+                Problem::unauthorized("your session has ended; please log in again")
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct SessionPolicy {
     /// A session unused this long ends.
@@ -56,11 +75,7 @@ fn hash(token: &str) -> String {
 }
 
 fn level_name(level: Level) -> &'static str {
-    match level {
-        Level::Low => "low",
-        Level::Substantial => "substantial",
-        Level::High => "high",
-    }
+    level.as_str()
 }
 
 impl Sessions {
@@ -120,17 +135,31 @@ impl Sessions {
     }
 
     /// Records that the citizen proved a stronger factor in this session.
-    pub async fn raise(&self, session: &mut Session, level: Level) -> Result<(), StoreError> {
+    /// The session keeps its history and deadlines but moves to a new token
+    /// (returned, for a new cookie), so that a token seen before the step-up
+    /// is worth nothing after it. `None` when the level was reached already.
+    pub async fn raise(
+        &self,
+        session: &mut Session,
+        level: Level,
+    ) -> Result<Option<String>, RaiseError> {
         if level <= session.level {
-            return Ok(());
+            return Ok(None);
         }
         let now = clock::now_ms();
-        self.store
-            .session_raise(&session.token_hash, level_name(level), now)
+        let token = hex::encode(rand::random::<[u8; 32]>());
+        let new_hash = hash(&token);
+        let moved = self
+            .store
+            .session_raise(&session.token_hash, &new_hash, level_name(level), now)
             .await?;
+        if !moved {
+            return Err(RaiseError::Ended);
+        }
         session.level = level;
         session.level_at_ms = now;
-        Ok(())
+        session.token_hash = new_hash;
+        Ok(Some(token))
     }
 
     pub async fn end(&self, session: &Session) -> Result<(), StoreError> {
@@ -186,5 +215,28 @@ where
             )),
             Err(error) => Err(Problem::internal(&error)),
         }
+    }
+}
+
+/// The caller's live session if there is one; for endpoints that serve
+/// both a first login and a step-up within a session.
+pub struct MaybeSession(pub Option<Session>);
+
+impl<S> FromRequestParts<S> for MaybeSession
+where
+    Sessions: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Some(token) = token_from(parts) else {
+            return Ok(Self(None));
+        };
+        Sessions::from_ref(state)
+            .resolve(token)
+            .await
+            .map(Self)
+            .map_err(|e| Problem::internal(&e))
     }
 }

@@ -6,18 +6,20 @@
 //! - `POST /api/identity/totp/verify` `{"code"}`: a current code confirms
 //!   the enrolment and raises the session to `substantial`. A code is
 //!   accepted once; failures count towards the login lockout.
+//!
+//! The secret is stored sealed under the server's credential key.
 
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use super::http::{IdentityApi, SessionView};
+use super::http::{IdentityApi, session_reply};
 use super::lockout;
-use super::session::{CitizenSession, Sessions};
+use super::session::CitizenSession;
 use crate::audit::{AuditLog, NewEntry, Outcome};
 use crate::clock;
 use crate::http::{Json, Problem};
@@ -76,9 +78,13 @@ pub(super) async fn enroll(
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(200, 200)
         .build();
+    let sealed = api
+        .credential_key
+        .seal(subject, secret.as_bytes())
+        .map_err(|e| Problem::internal(&e))?;
     let row = crate::store::TotpRow {
         subject: subject.to_owned(),
-        secret: secret.clone(),
+        secret: sealed,
         confirmed: false,
         last_step: 0,
         created_ms: clock::now_ms(),
@@ -132,7 +138,12 @@ pub(super) async fn verify(
             "set up an authenticator first",
         ));
     };
-    let totp = totp_for(&row.secret, &session.subject)?;
+    let secret = api
+        .credential_key
+        .open(session.subject.as_str(), &row.secret)
+        .map_err(|e| Problem::internal(&e))?;
+    let secret = String::from_utf8(secret).map_err(|e| Problem::internal(&e))?;
+    let totp = totp_for(&secret, &session.subject)?;
     let now = u64::try_from(clock::now_ms() / 1000).unwrap_or(0);
     let current = now / STEP_SECONDS;
     // One step of clock drift either way, as RFC 6238 recommends.
@@ -165,11 +176,7 @@ pub(super) async fn verify(
             "that code is not valid, or was already used",
         ));
     }
-    let sessions: &Sessions = &api.sessions;
-    sessions
-        .raise(&mut session, Level::Substantial)
-        .await
-        .map_err(|e| Problem::internal(&e))?;
+    let token = api.sessions.raise(&mut session, Level::Substantial).await?;
     record(
         &api.audit,
         &session.subject,
@@ -178,7 +185,7 @@ pub(super) async fn verify(
         "level substantial",
     )
     .await?;
-    Ok(axum::Json(SessionView::of(&session)).into_response())
+    Ok(session_reply(&api.sessions, &session, token.as_deref()))
 }
 
 async fn record(

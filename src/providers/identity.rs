@@ -1,5 +1,6 @@
-//! The household registry's knowledge check: does this NHI card number and
-//! ID issue date belong to this ID number? The registry answers only yes or
+//! The household registry's identity checks: does this NHI card number and
+//! ID issue date belong to this ID number? Is this the name of its holder
+//! (for a citizen-card login, whose certificate shows four digits only)? The registry answers only yes or
 //! no, the same way for an ID number it does not know, so the check reveals
 //! nothing but the match. The broker calls it with a token scoped to
 //! [`IDENTITY_SCOPE`], audited like any fetch.
@@ -19,8 +20,12 @@ pub const IDENTITY_SCOPE: &str = "identity.knowledge_factors";
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct KnowledgeFactors {
-    nhi_card_number: String,
-    id_issue_date: String,
+    #[serde(default)]
+    nhi_card_number: Option<String>,
+    #[serde(default)]
+    id_issue_date: Option<String>,
+    #[serde(default)]
+    holder_name: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -39,17 +44,26 @@ pub(super) async fn verify(
     let claims = provider
         .authorise(&headers, IDENTITY_SCOPE, &subject)
         .await?;
-    let matches = provider.citizens().get(&subject).is_some_and(|citizen| {
-        let nhi = same_secret(
-            &citizen.identity.nhi_card_number,
-            factors.nhi_card_number.trim(),
-        );
-        let date = same_secret(
-            &citizen.identity.id_issue_date,
-            factors.id_issue_date.trim(),
-        );
-        nhi & date
-    });
+    let citizen = provider.citizens().get(&subject);
+    let matches = match (
+        &factors.nhi_card_number,
+        &factors.id_issue_date,
+        &factors.holder_name,
+    ) {
+        (Some(nhi_card_number), Some(id_issue_date), None) => citizen.is_some_and(|citizen| {
+            let nhi = same_secret(&citizen.identity.nhi_card_number, nhi_card_number.trim());
+            let date = same_secret(&citizen.identity.id_issue_date, id_issue_date.trim());
+            nhi & date
+        }),
+        (None, None, Some(name)) => {
+            citizen.is_some_and(|citizen| same_secret(&citizen.identity.name, name.trim()))
+        }
+        _ => {
+            return Err(Problem::bad_request(
+                "send nhi_card_number with id_issue_date, or holder_name alone",
+            ));
+        }
+    };
     let label = if matches {
         "identity_match"
     } else {

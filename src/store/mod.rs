@@ -3,6 +3,7 @@
 //! implementations run the same SQL text (`$1` placeholders work in both) from
 //! [`sql`]; only connection set-up and the migration folders differ.
 
+mod ceremony;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -14,6 +15,7 @@ use serde::Serialize;
 
 use crate::audit::{ChainPoint, Entry, NewEntry, PurgeReport};
 
+pub use ceremony::{CeremonyStore, ChallengeRow, PasskeyRow};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -67,7 +69,8 @@ pub struct SessionRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TotpRow {
     pub subject: String,
-    /// Base32, as the authenticator app shows it.
+    /// The base32 secret, sealed under the credential key
+    /// ([`crate::sealing`]).
     pub secret: String,
     pub confirmed: bool,
     /// The last time step whose code was accepted.
@@ -76,7 +79,7 @@ pub struct TotpRow {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: CeremonyStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     async fn ping(&self) -> Result<(), StoreError>;
@@ -117,13 +120,15 @@ pub trait Store: Send + Sync + 'static {
 
     async fn session_delete(&self, token_hash: &str) -> Result<(), StoreError>;
 
-    /// Records a stronger level reached within the session.
+    /// Records a stronger level reached within the session and moves it to
+    /// a new token; `false` when the session no longer exists.
     async fn session_raise(
         &self,
         token_hash: &str,
+        new_token_hash: &str,
         level: &str,
         at_ms: i64,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 
     async fn totp_get(&self, subject: &str) -> Result<Option<TotpRow>, StoreError>;
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use super::{Backend, StoreError, sql::impl_sql_store};
+use super::{Backend, StoreError, ceremony::impl_ceremony_store, sql::impl_sql_store};
 
 pub struct PgStore {
     pool: PgPool,
@@ -33,3 +33,4 @@ impl PgStore {
 }
 
 impl_sql_store!(PgStore, Backend::Postgres);
+impl_ceremony_store!(PgStore);

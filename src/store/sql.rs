@@ -334,16 +334,22 @@ macro_rules! impl_sql_store {
             async fn session_raise(
                 &self,
                 token_hash: &str,
+                new_token_hash: &str,
                 level: &str,
                 at_ms: i64,
-            ) -> Result<(), $crate::store::StoreError> {
-                sqlx::query("UPDATE sessions SET level = $1, level_at_ms = $2 WHERE token_hash = $3")
-                    .bind(level)
-                    .bind(at_ms)
-                    .bind(token_hash)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
+            ) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query(
+                    "UPDATE sessions SET token_hash = $1, level = $2, level_at_ms = $3 \
+                     WHERE token_hash = $4",
+                )
+                .bind(new_token_hash)
+                .bind(level)
+                .bind(at_ms)
+                .bind(token_hash)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(done == 1)
             }
 
             async fn totp_get(

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::{Backend, StoreError, sql::impl_sql_store};
+use super::{Backend, StoreError, ceremony::impl_ceremony_store, sql::impl_sql_store};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -56,3 +56,4 @@ impl SqliteStore {
 }
 
 impl_sql_store!(SqliteStore, Backend::Sqlite);
+impl_ceremony_store!(SqliteStore);

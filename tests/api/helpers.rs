@@ -191,6 +191,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+    // Server logs (errors, or what RUST_LOG asks for) show with a failing test.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let db = TestDatabase::create(backend).await;
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut args = ServeArgs::embedded(

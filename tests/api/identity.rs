@@ -3,11 +3,11 @@
 //! exists, lockout after repeated failures, and a trail each citizen can read
 //! only for themselves.
 
-use mydata_navigator::citizens::Citizen;
 use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, citizens, on_both_stores, some_citizen, spawn_app, stranger_id};
+use crate::helpers::{citizens, on_both_stores, some_citizen, spawn_app, stranger_id};
+use crate::session::{cookie_from, get_with_cookie, login, login_as, post_with_cookie};
 
 on_both_stores!(
     knowledge_factors_log_in_at_low,
@@ -17,41 +17,6 @@ on_both_stores!(
     a_citizen_reads_only_their_own_trail,
     an_authenticator_code_raises_the_session_to_substantial,
 );
-
-async fn login(app: &TestApp, national_id: &str, nhi: &str, issued: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/identity/knowledge"))
-        .json(&json!({"national_id": national_id, "nhi_card_number": nhi, "id_issue_date": issued}))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn login_as(app: &TestApp, citizen: &Citizen) -> String {
-    let identity = &citizen.identity;
-    let response = login(
-        app,
-        identity.national_id.as_str(),
-        &identity.nhi_card_number,
-        &identity.id_issue_date,
-    )
-    .await;
-    assert_eq!(response.status(), 200);
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    cookie.split(';').next().unwrap().to_owned()
-}
-
-async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
-    app.client
-        .get(app.url(path))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-}
 
 async fn knowledge_factors_log_in_at_low(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -268,21 +233,6 @@ async fn a_citizen_reads_only_their_own_trail(backend: Backend) {
     assert_eq!(get_with_cookie(&app, &path, &cookie).await.status(), 401);
 }
 
-async fn post_with_cookie(
-    app: &TestApp,
-    path: &str,
-    cookie: &str,
-    body: Value,
-) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .header("cookie", cookie)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
 /// The code an authenticator app would show now for `secret`.
 fn current_code(secret: &str) -> String {
     let bytes = totp_rs::Secret::Encoded(secret.to_owned())
@@ -325,6 +275,15 @@ async fn an_authenticator_code_raises_the_session_to_substantial(backend: Backen
             .starts_with("otpauth://totp/")
     );
     assert!(enrolment["qr_svg"].as_str().unwrap().contains("<svg"));
+    // At rest the secret is sealed: a copy of the database does not hold it.
+    let stored = app
+        .store
+        .totp_get(some_citizen().identity.national_id.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.secret.starts_with("v1:"));
+    assert!(!stored.secret.contains(secret));
 
     let wrong = post_with_cookie(
         &app,
@@ -343,6 +302,13 @@ async fn an_authenticator_code_raises_the_session_to_substantial(backend: Backen
     )
     .await;
     assert_eq!(right.status(), 200);
+    // A step-up moves the session to a new token; the old one is void.
+    let old_cookie = cookie;
+    let cookie = cookie_from(&right).expect("a new cookie after the step-up");
+    assert_eq!(
+        get_with_cookie(&app, "/api/me", &old_cookie).await.status(),
+        401
+    );
     let me: Value = get_with_cookie(&app, "/api/me", &cookie)
         .await
         .json()

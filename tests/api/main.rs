@@ -4,9 +4,12 @@
 mod audit;
 mod bad_input;
 mod broker;
+mod citizen_card;
 mod citizens;
 mod helpers;
 mod identity;
 mod model_files;
+mod passkeys;
 mod providers;
+mod session;
 mod understand;

@@ -1,0 +1,222 @@
+//! Citizen-card login, to level `high`.
+//!
+//! - `POST /api/identity/card/challenge` → `{challenge_id, challenge,
+//!   expires_at}`: 32 random bytes (base64) for the card to sign, usable
+//!   once, for two minutes.
+//! - `POST /api/identity/card/login` `{national_id, challenge_id,
+//!   certificate, signature}` (base64 DER certificate and signature, as the
+//!   card middleware returns them). With a session for the same citizen the
+//!   session is raised to `high` (step-up: the same session, under a new
+//!   cookie); without one a new
+//!   session starts at `high`; a session of someone else is refused.
+//! - `GET /pki/citizen-ca.crl` publishes the CRL the server checks against.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+use super::http::{IdentityApi, session_reply};
+use super::lockout;
+use super::session::MaybeSession;
+use crate::audit::{NewEntry, Outcome};
+use crate::broker::{Factors, FetchFailure, KnowledgeCheck};
+use crate::clock;
+use crate::http::{Json, Problem};
+use crate::ids::{Level, NationalId};
+use crate::store::ChallengeRow;
+
+const KIND: &str = "citizen_card";
+const CHALLENGE_TTL_MS: i64 = 2 * 60 * 1000;
+/// A card certificate is a few kilobytes; anything far larger is not one.
+const MAX_CERTIFICATE_BYTES: usize = 16 * 1024;
+
+#[derive(Serialize)]
+pub(super) struct CardChallenge {
+    challenge_id: String,
+    challenge: String,
+    expires_at: String,
+}
+
+pub(super) async fn challenge(
+    State(api): State<IdentityApi>,
+) -> Result<(StatusCode, axum::Json<CardChallenge>), Problem> {
+    let now = clock::now_ms();
+    let row = ChallengeRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        kind: KIND.into(),
+        subject: None,
+        state: STANDARD.encode(rand::random::<[u8; 32]>()),
+        expires_ms: now + CHALLENGE_TTL_MS,
+    };
+    api.sessions
+        .store
+        .challenge_put(&row, now)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(CardChallenge {
+            challenge_id: row.id,
+            challenge: row.state,
+            expires_at: clock::format_ms(row.expires_ms),
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CardLogin {
+    national_id: String,
+    challenge_id: String,
+    certificate: String,
+    signature: String,
+}
+
+fn decode(what: &str, text: &str, max: usize) -> Result<Vec<u8>, Problem> {
+    if text.len() > max * 4 / 3 + 4 {
+        return Err(Problem::bad_request(format!("{what} is too long")));
+    }
+    STANDARD
+        .decode(text.trim())
+        .map_err(|_| Problem::bad_request(format!("{what} must be base64")))
+}
+
+pub(super) async fn login(
+    State(api): State<IdentityApi>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    MaybeSession(current): MaybeSession,
+    Json(body): Json<CardLogin>,
+) -> Result<Response, Problem> {
+    let subject = NationalId::parse(body.national_id.trim())
+        .map_err(|e| Problem::bad_request(e.to_string()))?;
+    let certificate = decode("certificate", &body.certificate, MAX_CERTIFICATE_BYTES)?;
+    let signature = decode("signature", &body.signature, 1024)?;
+    if current.as_ref().is_some_and(|s| s.subject != subject) {
+        return Err(Problem::forbidden(
+            "you are logged in as someone else; log out first",
+        ));
+    }
+    let store = api.sessions.store.as_ref();
+    let keys = lockout::keys(&subject, peer.ip());
+    if lockout::locked(store, &keys)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+    {
+        return Ok(lockout::refusal());
+    }
+    let refuse = async |reason: String| -> Result<Response, Problem> {
+        lockout::fail(store, &keys)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        record(&api, &subject, Outcome::Failure, &reason).await?;
+        Err(Problem::unauthorized(reason))
+    };
+    let now = clock::now_ms();
+    let taken = store
+        .challenge_take(body.challenge_id.trim(), KIND)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let Some(challenge) = taken.filter(|row| row.expires_ms > now) else {
+        return refuse("this challenge has expired or was already used; ask for a new one".into())
+            .await;
+    };
+    let challenge_bytes = STANDARD
+        .decode(&challenge.state)
+        .map_err(|e| Problem::internal(&e))?;
+    let holder = match api
+        .card_trust
+        .verify(&certificate, &challenge_bytes, &signature, now)
+    {
+        Ok(holder) => holder,
+        Err(rejection) => return refuse(rejection.to_string()).await,
+    };
+    let id_digits = &subject.as_str()[subject.as_str().len() - 4..];
+    if holder.id_last_four() != id_digits {
+        return refuse("the certificate does not belong to this ID number".into()).await;
+    }
+    // Four digits narrow the holder to one in ten thousand; the household
+    // registry confirms the name on the card is this ID number's holder.
+    let check = KnowledgeCheck {
+        subject: &subject,
+        factors: Factors::CardHolder { name: &holder.name },
+        requester: "identity",
+    };
+    match api.broker.verify_knowledge(&check).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return refuse("the certificate does not belong to this ID number".into()).await;
+        }
+        Err(FetchFailure::NotAudited) => {
+            return Err(Problem::service_unavailable(
+                "login is not possible right now",
+            ));
+        }
+        Err(failure) => {
+            tracing::warn!(%failure, "the household registry could not be asked");
+            return Err(Problem::service_unavailable(
+                "the household registry cannot be reached; please try again shortly",
+            ));
+        }
+    }
+    lockout::succeed(store, &keys[0])
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let detail = format!("level high; certificate {}", holder.subject_serial);
+    record(&api, &subject, Outcome::Success, &detail).await?;
+    let (token, session) = match current {
+        Some(mut session) => {
+            let token = api.sessions.raise(&mut session, Level::High).await?;
+            (token, session)
+        }
+        None => {
+            let (token, session) = api
+                .sessions
+                .start(&subject, Level::High)
+                .await
+                .map_err(|e| Problem::internal(&e))?;
+            (Some(token), session)
+        }
+    };
+    Ok(session_reply(&api.sessions, &session, token.as_deref()))
+}
+
+async fn record(
+    api: &IdentityApi,
+    subject: &NationalId,
+    outcome: Outcome,
+    detail: &str,
+) -> Result<(), Problem> {
+    api.audit
+        .append(NewEntry {
+            event: "identity.citizen_card".into(),
+            actor: "identity".into(),
+            subject: Some(subject.to_string()),
+            dataset: None,
+            purpose: "login".into(),
+            outcome: outcome.as_str().into(),
+            detail: detail.into(),
+        })
+        .await
+        .map(|_| ())
+        .map_err(|e| Problem::internal(&e))
+}
+
+/// The issuing CA's CRL (DER, RFC 2585), so that anyone can check what
+/// the server checks.
+pub(super) async fn published_crl(State(api): State<IdentityApi>) -> Response {
+    let Some(crl) = api.card_trust.published_crls().first() else {
+        return Problem::not_found("no CRL is configured").into_response();
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/pkix-crl"),
+    );
+    (headers, crl.as_ref().to_vec()).into_response()
+}

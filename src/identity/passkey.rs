@@ -1,0 +1,342 @@
+//! Passkeys (FIDO2 / WebAuthn) as a second factor, to level `substantial`,
+//! with `webauthn-rs`. Both ceremonies need a logged-in citizen, and their
+//! state lives in the database between the two calls.
+//!
+//! - `POST /api/identity/passkey/register/start` → `{ceremony_id, options}`
+//!   (`options` is what `navigator.credentials.create` takes).
+//! - `POST /api/identity/passkey/register/finish` `{ceremony_id,
+//!   credential}` → 201: the passkey is registered.
+//! - `POST /api/identity/passkey/login/start` → `{ceremony_id, options}`.
+//! - `POST /api/identity/passkey/login/finish` `{ceremony_id, credential}`
+//!   → the session, now `substantial`. A wrong origin, a bad signature or a
+//!   signature counter that did not move forward is refused and counts
+//!   towards the lockout.
+//!
+//! Hardware attestation is not requested, so a passkey never reaches `high`.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, Passkey, PasskeyAuthentication, PasskeyRegistration,
+    PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Uuid,
+};
+
+use super::http::{IdentityApi, session_reply};
+use super::lockout;
+use super::session::{CitizenSession, Session};
+use crate::audit::{NewEntry, Outcome};
+use crate::clock;
+use crate::http::{Json, Problem};
+use crate::store::{ChallengeRow, PasskeyRow};
+
+const REGISTER: &str = "passkey.register";
+const LOGIN: &str = "passkey.login";
+const CEREMONY_TTL_MS: i64 = 5 * 60 * 1000;
+
+#[derive(Serialize)]
+pub(super) struct Ceremony<T> {
+    ceremony_id: String,
+    options: T,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Finish<T> {
+    ceremony_id: String,
+    credential: T,
+}
+
+fn credential_key(id: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(id)
+}
+
+async fn registered(
+    api: &IdentityApi,
+    session: &Session,
+) -> Result<Vec<(PasskeyRow, Passkey)>, Problem> {
+    let rows = api
+        .sessions
+        .store
+        .passkeys_of(session.subject.as_str())
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    rows.into_iter()
+        .map(|row| {
+            let passkey: Passkey =
+                serde_json::from_str(&row.passkey).map_err(|e| Problem::internal(&e))?;
+            Ok((row, passkey))
+        })
+        .collect()
+}
+
+async fn begin<T: Serialize>(
+    api: &IdentityApi,
+    session: &Session,
+    kind: &str,
+    state: &T,
+) -> Result<String, Problem> {
+    let now = clock::now_ms();
+    let row = ChallengeRow {
+        id: Uuid::new_v4().to_string(),
+        kind: kind.into(),
+        subject: Some(session.subject.to_string()),
+        state: serde_json::to_string(state).map_err(|e| Problem::internal(&e))?,
+        expires_ms: now + CEREMONY_TTL_MS,
+    };
+    api.sessions
+        .store
+        .challenge_put(&row, now)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(row.id)
+}
+
+/// The ceremony's saved state, once, and only for the citizen who began it.
+async fn resume<T: serde::de::DeserializeOwned>(
+    api: &IdentityApi,
+    session: &Session,
+    kind: &str,
+    ceremony_id: &str,
+) -> Result<Option<T>, Problem> {
+    let taken = api
+        .sessions
+        .store
+        .challenge_take(ceremony_id.trim(), kind)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let Some(row) = taken.filter(|row| {
+        row.expires_ms > clock::now_ms() && row.subject.as_deref() == Some(session.subject.as_str())
+    }) else {
+        return Ok(None);
+    };
+    serde_json::from_str(&row.state)
+        .map(Some)
+        .map_err(|e| Problem::internal(&e))
+}
+
+const STALE: &str = "this ceremony has expired or was already finished; start again";
+
+pub(super) async fn register_start(
+    State(api): State<IdentityApi>,
+    CitizenSession(session): CitizenSession,
+) -> Result<(StatusCode, axum::Json<Ceremony<CreationChallengeResponse>>), Problem> {
+    let exclude = registered(&api, &session)
+        .await?
+        .into_iter()
+        .map(|(_, passkey)| passkey.cred_id().clone())
+        .collect();
+    let label = session.subject.masked();
+    let (options, state) = api
+        .webauthn
+        .start_passkey_registration(Uuid::new_v4(), &label, &label, Some(exclude))
+        .map_err(|e| Problem::internal(&e))?;
+    let ceremony_id = begin(&api, &session, REGISTER, &state).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Ceremony {
+            ceremony_id,
+            options,
+        }),
+    ))
+}
+
+pub(super) async fn register_finish(
+    State(api): State<IdentityApi>,
+    CitizenSession(session): CitizenSession,
+    Json(body): Json<Finish<RegisterPublicKeyCredential>>,
+) -> Result<Response, Problem> {
+    let Some(state) =
+        resume::<PasskeyRegistration>(&api, &session, REGISTER, &body.ceremony_id).await?
+    else {
+        return Err(Problem::new(StatusCode::CONFLICT, STALE));
+    };
+    let passkey = match api
+        .webauthn
+        .finish_passkey_registration(&body.credential, &state)
+    {
+        Ok(passkey) => passkey,
+        Err(error) => {
+            record(
+                &api,
+                &session,
+                "identity.passkey.register",
+                Outcome::Failure,
+                &format!("{error:?}"),
+            )
+            .await?;
+            return Err(Problem::bad_request(
+                "the new passkey could not be verified",
+            ));
+        }
+    };
+    let now = clock::now_ms();
+    let row = PasskeyRow {
+        credential_id: credential_key(passkey.cred_id()),
+        subject: session.subject.to_string(),
+        passkey: serde_json::to_string(&passkey).map_err(|e| Problem::internal(&e))?,
+        counter: 0,
+        created_ms: now,
+        last_used_ms: None,
+    };
+    let inserted = api
+        .sessions
+        .store
+        .passkey_insert(&row)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !inserted {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "this passkey is registered already",
+        ));
+    }
+    record(
+        &api,
+        &session,
+        "identity.passkey.register",
+        Outcome::Success,
+        "passkey registered",
+    )
+    .await?;
+    Ok(StatusCode::CREATED.into_response())
+}
+
+pub(super) async fn login_start(
+    State(api): State<IdentityApi>,
+    CitizenSession(session): CitizenSession,
+) -> Result<(StatusCode, axum::Json<Ceremony<RequestChallengeResponse>>), Problem> {
+    let passkeys: Vec<Passkey> = registered(&api, &session)
+        .await?
+        .into_iter()
+        .map(|(_, passkey)| passkey)
+        .collect();
+    if passkeys.is_empty() {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "register a passkey first",
+        ));
+    }
+    let (options, state) = api
+        .webauthn
+        .start_passkey_authentication(&passkeys)
+        .map_err(|e| Problem::internal(&e))?;
+    let ceremony_id = begin(&api, &session, LOGIN, &state).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Ceremony {
+            ceremony_id,
+            options,
+        }),
+    ))
+}
+
+pub(super) async fn login_finish(
+    State(api): State<IdentityApi>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    CitizenSession(mut session): CitizenSession,
+    Json(body): Json<Finish<PublicKeyCredential>>,
+) -> Result<Response, Problem> {
+    let store = api.sessions.store.as_ref();
+    let keys = lockout::keys(&session.subject, peer.ip());
+    if lockout::locked(store, &keys)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+    {
+        return Ok(lockout::refusal());
+    }
+    let Some(state) =
+        resume::<PasskeyAuthentication>(&api, &session, LOGIN, &body.ceremony_id).await?
+    else {
+        return Err(Problem::new(StatusCode::CONFLICT, STALE));
+    };
+    let refuse = async |detail: String| -> Result<Response, Problem> {
+        lockout::fail(store, &keys)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        record(
+            &api,
+            &session,
+            "identity.passkey",
+            Outcome::Failure,
+            &detail,
+        )
+        .await?;
+        Err(Problem::unauthorized(
+            "the passkey's answer was not accepted",
+        ))
+    };
+    let result = match api
+        .webauthn
+        .finish_passkey_authentication(&body.credential, &state)
+    {
+        Ok(result) => result,
+        Err(error) => return refuse(format!("{error:?}")).await,
+    };
+    let used = credential_key(result.cred_id());
+    let Some((row, mut passkey)) = registered(&api, &session)
+        .await?
+        .into_iter()
+        .find(|(row, _)| row.credential_id == used)
+    else {
+        return refuse("the passkey was removed".into()).await;
+    };
+    passkey.update_credential(&result);
+    let saved = serde_json::to_string(&passkey).map_err(|e| Problem::internal(&e))?;
+    let advanced = store
+        .passkey_advance(
+            &row.credential_id,
+            &saved,
+            row.counter,
+            i64::from(result.counter()),
+            clock::now_ms(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !advanced {
+        return refuse("the signature counter moved concurrently".into()).await;
+    }
+    lockout::succeed(store, &keys[0])
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let token = api
+        .sessions
+        .raise(&mut session, crate::ids::Level::Substantial)
+        .await?;
+    record(
+        &api,
+        &session,
+        "identity.passkey",
+        Outcome::Success,
+        "level substantial",
+    )
+    .await?;
+    Ok(session_reply(&api.sessions, &session, token.as_deref()))
+}
+
+async fn record(
+    api: &IdentityApi,
+    session: &Session,
+    event: &str,
+    outcome: Outcome,
+    detail: &str,
+) -> Result<(), Problem> {
+    api.audit
+        .append(NewEntry {
+            event: event.into(),
+            actor: "identity".into(),
+            subject: Some(session.subject.to_string()),
+            dataset: None,
+            purpose: "login".into(),
+            outcome: outcome.as_str().into(),
+            detail: detail.into(),
+        })
+        .await
+        .map(|_| ())
+        .map_err(|e| Problem::internal(&e))
+}
