@@ -23,12 +23,14 @@ use crate::citizens::{CitizenDirectory, CitizensError};
 use crate::config::CardTrustArgs;
 use crate::config::{ProviderArgs, ServeArgs};
 use crate::http::{self, OperatorToken, Problem};
-use crate::identity::{self, IdentitySettings, SessionPolicy};
+use crate::identity::{self, IdentitySettings, SessionPolicy, Sessions};
 use crate::ids::AgencyId;
 use crate::providers::Provider;
 use crate::sealing::{CredentialKey, SealingError};
+use crate::services::{self, ServiceDirectory};
 use crate::spec::{DatasetRegistry, SpecError};
 use crate::store::{self, Store, StoreError};
+use crate::transfer::{self, PlatformKey, PlatformKeyError, TransferApi};
 use crate::understand::{self, UnderstandError, Understander};
 
 /// Request bodies larger than this are refused before any handler runs.
@@ -71,6 +73,8 @@ pub enum AppError {
     },
     #[error(transparent)]
     Sealing(#[from] SealingError),
+    #[error(transparent)]
+    PlatformKey(#[from] PlatformKeyError),
     #[error("public origin {origin:?}: {problem}")]
     PublicOrigin { origin: String, problem: String },
 }
@@ -120,21 +124,44 @@ impl Application {
             policy,
         );
 
+        let policy = SessionPolicy::default();
+        let credential_key = Arc::new(credential_key(&args)?);
         let mut router = Router::new()
             .merge(http::health_router(store.clone()))
             .merge(broker::router(broker.clone(), operator.clone()))
-            .merge(audit::router(audit.clone(), operator))
+            .merge(audit::router(audit.clone(), operator.clone()))
             .merge(identity::router(
                 store.clone(),
                 broker.clone(),
-                audit,
+                audit.clone(),
                 IdentitySettings {
-                    policy: SessionPolicy::default(),
+                    policy,
                     card_trust: Arc::new(card_trust(&args.card_trust)?),
                     webauthn: Arc::new(webauthn(&args.public_origin)?),
-                    credential_key: Arc::new(credential_key(&args)?),
+                    credential_key: credential_key.clone(),
                 },
             ))
+            .merge(services::router(
+                store.clone(),
+                registry.clone(),
+                audit.clone(),
+                operator.clone(),
+            ))
+            .merge(transfer::router(TransferApi {
+                store: store.clone(),
+                sessions: Sessions {
+                    store: store.clone(),
+                    policy,
+                },
+                broker: broker.clone(),
+                audit: audit.clone(),
+                services: ServiceDirectory::new(store.clone()),
+                platform_key: Arc::new(PlatformKey::load_or_create(
+                    &args.store.data_dir.join("platform-signing-key.der"),
+                )?),
+                cloud_key: credential_key,
+                issuer: args.public_origin.trim_end_matches('/').into(),
+            }))
             .merge(understand::router(understander));
         if !args.no_local_providers {
             let verifier = key.verifier()?;

@@ -22,6 +22,12 @@
 //!   that accepts only short-lived, single-use tokens signed by the broker.
 //! - [`broker`]: the MyData broker; signs provider tokens and gathers
 //!   records concurrently, auditing every attempt.
+//! - [`services`]: service providers, their registration and review.
+//! - [`transfer`]: consent and transfer: OAuth 2.0 with PKCE, the two
+//!   confirmations, the personal cloud, signed and encrypted packages,
+//!   consent receipts.
+//! - [`demo_provider`]: a sample service provider that does the online
+//!   flow as a real client.
 //! - [`identity`]: logins at a level of assurance, server-side sessions,
 //!   lockout, the citizen's own trail.
 //! - [`citizen_card`]: citizen digital certificates: the server's checks
@@ -40,6 +46,7 @@ pub mod citizens;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod demo_provider;
 pub mod eval;
 pub mod http;
 pub mod identity;
@@ -48,7 +55,9 @@ pub mod needs;
 pub mod providers;
 pub mod sealing;
 pub mod secrets;
+pub mod services;
 pub mod spec;
 pub mod store;
 pub mod telemetry;
+pub mod transfer;
 pub mod understand;

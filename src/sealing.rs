@@ -1,4 +1,4 @@
-//! Credentials kept at rest under a server key (AES-256-GCM, via ring), so
+//! Credentials and personal-cloud packages kept at rest under a server key (AES-256-GCM, via ring), so
 //! that a copy of the database alone does not yield them. The citizen's ID
 //! number is the associated data: a sealed value moved to another citizen's
 //! row does not open.
@@ -73,6 +73,27 @@ impl CredentialKey {
         }
     }
 
+    /// Seals `plain` under a fresh key of its own, and that key under this
+    /// one (envelope encryption): `context` (such as a package id) binds
+    /// both. Deleting the row destroys the only copy of the data key.
+    pub fn seal_envelope(&self, context: &str, plain: &[u8]) -> Result<String, SealingError> {
+        let data_key = rand::random::<[u8; 32]>();
+        let sealed_data = Self::from_bytes(&data_key)?.seal(context, plain)?;
+        let wrapped_key = self.seal(context, &data_key)?;
+        Ok(format!("{wrapped_key} {sealed_data}"))
+    }
+
+    pub fn open_envelope(&self, context: &str, sealed: &str) -> Result<Vec<u8>, SealingError> {
+        let (wrapped_key, sealed_data) = sealed.split_once(' ').ok_or(SealingError::Open)?;
+        let data_key = self.open(context, wrapped_key)?;
+        Self::from_bytes(&data_key)?.open(context, sealed_data)
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Result<Self, SealingError> {
+        let unbound = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| SealingError::KeyFormat)?;
+        Ok(Self(LessSafeKey::new(unbound)))
+    }
+
     /// Seals `plain` for `subject`; the result is text fit for a column.
     pub fn seal(&self, subject: &str, plain: &[u8]) -> Result<String, SealingError> {
         let nonce_bytes = rand::random::<[u8; NONCE_LEN]>();
@@ -126,6 +147,17 @@ mod tests {
         let other = CredentialKey::from_hex(&"cd".repeat(32)).unwrap();
         assert!(other.open("A123456789", &sealed).is_err());
         assert!(key().open("A123456789", "JBSWY3DPEHPK3PXP").is_err());
+    }
+
+    #[test]
+    fn an_envelope_opens_with_its_context_only() {
+        let sealed = key().seal_envelope("package-1", b"records").unwrap();
+        assert_eq!(
+            key().open_envelope("package-1", &sealed).unwrap(),
+            b"records"
+        );
+        assert!(key().open_envelope("package-2", &sealed).is_err());
+        assert!(!sealed.contains("records"));
     }
 
     #[test]

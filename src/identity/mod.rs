@@ -15,5 +15,5 @@ pub mod session;
 mod totp;
 
 pub use http::{IdentitySettings, router};
-pub use records::STEP_UP;
+pub use records::{STEP_UP, step_up};
 pub use session::{CitizenSession, Session, SessionPolicy, Sessions};

@@ -27,7 +27,7 @@ fn factors_for(level: Level) -> Vec<&'static str> {
     }
 }
 
-pub(super) fn step_up(current: Level, required: Level, retry: &str) -> Problem {
+pub fn step_up(current: Level, required: Level, retry: &str) -> Problem {
     Problem::unauthorized(format!(
         "this needs level {required}; you are logged in at level {current}. \
          Prove a stronger factor, then ask again"

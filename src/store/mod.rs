@@ -7,6 +7,7 @@ mod ceremony;
 mod postgres;
 mod sql;
 mod sqlite;
+mod transfer;
 
 use std::sync::Arc;
 
@@ -18,6 +19,9 @@ use crate::audit::{ChainPoint, Entry, NewEntry, PurgeReport};
 pub use ceremony::{CeremonyStore, ChallengeRow, PasskeyRow};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use transfer::{
+    AccessTokenRow, AuthRequestRow, CloudPackageRow, ConsentRow, ServiceProviderRow, TransferStore,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -79,7 +83,7 @@ pub struct TotpRow {
 }
 
 #[async_trait]
-pub trait Store: CeremonyStore + Send + Sync + 'static {
+pub trait Store: CeremonyStore + TransferStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     async fn ping(&self) -> Result<(), StoreError>;

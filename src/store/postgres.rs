@@ -5,7 +5,10 @@ use std::time::Duration;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use super::{Backend, StoreError, ceremony::impl_ceremony_store, sql::impl_sql_store};
+use super::{
+    Backend, StoreError, ceremony::impl_ceremony_store, sql::impl_sql_store,
+    transfer::impl_transfer_store,
+};
 
 pub struct PgStore {
     pool: PgPool,
@@ -34,3 +37,4 @@ impl PgStore {
 
 impl_sql_store!(PgStore, Backend::Postgres);
 impl_ceremony_store!(PgStore);
+impl_transfer_store!(PgStore);

@@ -6,7 +6,10 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::{Backend, StoreError, ceremony::impl_ceremony_store, sql::impl_sql_store};
+use super::{
+    Backend, StoreError, ceremony::impl_ceremony_store, sql::impl_sql_store,
+    transfer::impl_transfer_store,
+};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -57,3 +60,4 @@ impl SqliteStore {
 
 impl_sql_store!(SqliteStore, Backend::Sqlite);
 impl_ceremony_store!(SqliteStore);
+impl_transfer_store!(SqliteStore);

@@ -308,3 +308,18 @@ async fn a_low_session_steps_up_to_high_within_one_flow(backend: Backend) {
     .unwrap();
     assert_eq!(theirs["record"], other.records["household.registration"]);
 }
+
+/// A new session at `high` for citizen `id` (e.g. "c001"), by card.
+pub async fn card_session(app: &TestApp, id: &str) -> String {
+    let holder = citizen(id);
+    let (challenge_id, challenge) = new_challenge(app).await;
+    let signed = card_signature(
+        &format!("cards/{id}.cert.pem"),
+        &format!("cards/{id}.key.pem"),
+        &challenge,
+    );
+    let body = login_body(holder.identity.national_id.as_str(), &challenge_id, &signed);
+    let response = card_login(app, body, None).await;
+    assert_eq!(response.status(), 200);
+    cookie_from(&response).expect("a session cookie")
+}

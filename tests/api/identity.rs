@@ -7,7 +7,9 @@ use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
 use crate::helpers::{citizens, on_both_stores, some_citizen, spawn_app, stranger_id};
-use crate::session::{cookie_from, get_with_cookie, login, login_as, post_with_cookie};
+use crate::session::{
+    cookie_from, current_code, get_with_cookie, login, login_as, post_with_cookie,
+};
 
 on_both_stores!(
     knowledge_factors_log_in_at_low,
@@ -231,24 +233,6 @@ async fn a_citizen_reads_only_their_own_trail(backend: Backend) {
     // The operator API refuses a citizen's session.
     let path = format!("/api/audit/subjects/{}/trail", bob.identity.national_id);
     assert_eq!(get_with_cookie(&app, &path, &cookie).await.status(), 401);
-}
-
-/// The code an authenticator app would show now for `secret`.
-fn current_code(secret: &str) -> String {
-    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
-        .to_bytes()
-        .unwrap();
-    let totp = totp_rs::TOTP::new(
-        totp_rs::Algorithm::SHA1,
-        6,
-        1,
-        30,
-        bytes,
-        None,
-        "test".into(),
-    )
-    .unwrap();
-    totp.generate_current().unwrap()
 }
 
 async fn an_authenticator_code_raises_the_session_to_substantial(backend: Backend) {

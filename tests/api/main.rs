@@ -12,4 +12,5 @@ mod model_files;
 mod passkeys;
 mod providers;
 mod session;
+mod transfer;
 mod understand;

@@ -68,3 +68,41 @@ pub async fn level(app: &TestApp, cookie: &str) -> String {
         .unwrap();
     me["level"].as_str().unwrap_or_default().to_owned()
 }
+
+/// The code an authenticator app would show now for `secret`.
+pub fn current_code(secret: &str) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .unwrap();
+    let totp = totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        None,
+        "test".into(),
+    )
+    .unwrap();
+    totp.generate_current().unwrap()
+}
+
+/// Enrols an authenticator app and proves a code: the session reaches
+/// `substantial`. Returns the session's new cookie.
+pub async fn step_up_with_totp(app: &TestApp, cookie: &str) -> String {
+    let enrolment: Value = post_with_cookie(app, "/api/identity/totp/enroll", cookie, json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = current_code(enrolment["secret"].as_str().unwrap());
+    let verified = post_with_cookie(
+        app,
+        "/api/identity/totp/verify",
+        cookie,
+        json!({"code": code}),
+    )
+    .await;
+    assert_eq!(verified.status(), 200);
+    cookie_from(&verified).expect("a new cookie after the step-up")
+}

@@ -1,0 +1,254 @@
+//! A sample service provider — a bank's online credit-card application —
+//! that does the whole online flow as a real client: it registers its keys,
+//! sends the citizen to `/oauth/authorize` with PKCE, authenticates to the
+//! token endpoint with a signed assertion, and decrypts and verifies the
+//! package. The integration tests drive the platform through it.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use compact_jwt::crypto::{JweEcdhEsA256KWDecipher, JwsEs256Signer};
+use compact_jwt::jws::JwsBuilder;
+use compact_jwt::traits::{JwsSigner, JwsVerifier};
+use compact_jwt::{JweCompact, JwkKeySet, JwsCompact, JwsEs256Verifier};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::services::EncryptionKey;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("JOSE: {0:?}")]
+    Jose(compact_jwt::JwtError),
+    #[error("HTTP: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("the platform answered {status}: {body}")]
+    Refused { status: u16, body: String },
+    #[error("the package is not valid: {0}")]
+    Package(String),
+}
+
+/// One package, decrypted, its signature and manifest checked.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Package {
+    pub iss: String,
+    pub aud: String,
+    pub package_id: String,
+    pub consent_id: String,
+    pub subject: String,
+    pub manifest: Vec<ManifestEntry>,
+    pub records: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ManifestEntry {
+    pub dataset: String,
+    pub agency: String,
+    pub fetched_at: String,
+    pub fields: Vec<String>,
+    pub sha256: String,
+}
+
+/// The start of one application: where to send the citizen, and what to
+/// keep until they come back.
+pub struct Begun {
+    pub authorize_url: String,
+    pub state: String,
+    pub code_verifier: String,
+}
+
+pub struct DemoProvider {
+    pub client_id: String,
+    pub redirect_uri: String,
+    platform: reqwest::Url,
+    issuer: String,
+    signer: JwsEs256Signer,
+    decipher: JweEcdhEsA256KWDecipher,
+    http: reqwest::Client,
+}
+
+impl DemoProvider {
+    /// `platform` is where to reach the platform; `issuer` its public
+    /// origin, as its metadata names it.
+    pub fn new(
+        client_id: &str,
+        redirect_uri: &str,
+        platform: reqwest::Url,
+        issuer: &str,
+    ) -> Result<Self, DemoError> {
+        Ok(Self {
+            client_id: client_id.to_owned(),
+            redirect_uri: redirect_uri.to_owned(),
+            platform,
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            signer: JwsEs256Signer::generate_es256().map_err(DemoError::Jose)?,
+            decipher: JweEcdhEsA256KWDecipher::generate().map_err(DemoError::Jose)?,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    /// The registration an operator would review.
+    pub fn registration(&self, datasets: &BTreeMap<&str, Vec<&str>>) -> Result<Value, DemoError> {
+        let client_jwk = self.signer.public_key_as_jwk().map_err(DemoError::Jose)?;
+        let public = self.decipher.public_key().map_err(DemoError::Jose)?;
+        Ok(json!({
+            "id": self.client_id,
+            "name": {"zh-TW": "示範銀行 信用卡線上申辦", "en": "Demo Bank online credit-card application"},
+            "purpose": {
+                "zh-TW": "信用卡申請之財力與身分審核",
+                "en": "Checking identity and income for a credit-card application",
+            },
+            "terms_url": "https://bank.example/terms",
+            "redirect_uris": [self.redirect_uri],
+            "datasets": datasets,
+            "client_jwk": client_jwk,
+            "encryption_jwk": EncryptionKey::jwk(&public),
+        }))
+    }
+
+    /// A PKCE pair and the URL the citizen's browser is sent to.
+    pub fn begin(&self, scope: &str) -> Begun {
+        let code_verifier = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(code_verifier.as_bytes()));
+        let state = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
+        let mut url = self.platform.clone();
+        url.set_path("/oauth/authorize");
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &self.client_id)
+            .append_pair("redirect_uri", &self.redirect_uri)
+            .append_pair("scope", scope)
+            .append_pair("state", &state)
+            .append_pair("code_challenge", &challenge)
+            .append_pair("code_challenge_method", "S256");
+        Begun {
+            authorize_url: url.to_string(),
+            state,
+            code_verifier,
+        }
+    }
+
+    /// A fresh `private_key_jwt` client assertion.
+    pub fn client_assertion(&self) -> Result<String, DemoError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let claims = json!({
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": format!("{}/oauth/token", self.issuer),
+            "iat": now,
+            "exp": now + 60,
+            "jti": uuid::Uuid::new_v4().to_string(),
+        });
+        let jws = JwsBuilder::into_json(&claims)
+            .map_err(|e| DemoError::Package(e.to_string()))?
+            .set_typ(Some("JWT"))
+            .build();
+        let signed: JwsCompact = self.signer.sign(&jws).map_err(DemoError::Jose)?;
+        Ok(signed.to_string())
+    }
+
+    /// Exchanges a code for an access token; the raw response on refusal.
+    pub async fn token_response(
+        &self,
+        code: &str,
+        code_verifier: &str,
+    ) -> Result<reqwest::Response, DemoError> {
+        let assertion = self.client_assertion()?;
+        let mut url = self.platform.clone();
+        url.set_path("/oauth/token");
+        Ok(self
+            .http
+            .post(url)
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", &self.redirect_uri),
+                ("code_verifier", code_verifier),
+                ("client_id", &self.client_id),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", &assertion),
+            ])
+            .send()
+            .await?)
+    }
+
+    pub async fn token(&self, code: &str, code_verifier: &str) -> Result<String, DemoError> {
+        let response = self.token_response(code, code_verifier).await?;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await?;
+        match body["access_token"].as_str() {
+            Some(token) if status == 200 => Ok(token.to_owned()),
+            _ => Err(DemoError::Refused {
+                status,
+                body: body.to_string(),
+            }),
+        }
+    }
+
+    /// The encrypted package as the platform sends it.
+    pub async fn fetch_package(&self, access_token: &str) -> Result<String, DemoError> {
+        let mut url = self.platform.clone();
+        url.set_path("/api/transfer/package");
+        let response = self.http.get(url).bearer_auth(access_token).send().await?;
+        let status = response.status().as_u16();
+        let body = response.text().await?;
+        if status != 200 {
+            return Err(DemoError::Refused { status, body });
+        }
+        Ok(body)
+    }
+
+    /// The signed package inside the encryption (a compact JWS).
+    pub fn decrypt(&self, jwe: &str) -> Result<String, DemoError> {
+        let compact: JweCompact = jwe.trim().parse().map_err(DemoError::Jose)?;
+        let inner = self.decipher.decipher(&compact).map_err(DemoError::Jose)?;
+        String::from_utf8(inner.payload().to_vec()).map_err(|e| DemoError::Package(e.to_string()))
+    }
+
+    /// Decrypts with this provider's key, verifies the platform's signature
+    /// against its published JWKS, and checks audience and manifest.
+    pub async fn open_package(&self, jwe: &str) -> Result<Package, DemoError> {
+        let signed = self.decrypt(jwe)?;
+        let mut url = self.platform.clone();
+        url.set_path("/.well-known/jwks.json");
+        let jwks: JwkKeySet = self.http.get(url).send().await?.json().await?;
+        let jws: JwsCompact = signed.parse().map_err(DemoError::Jose)?;
+        let verified = jwks
+            .keys
+            .iter()
+            .filter_map(|jwk| JwsEs256Verifier::try_from(jwk).ok())
+            .find_map(|verifier| verifier.verify(&jws).ok())
+            .ok_or_else(|| DemoError::Package("the platform's signature does not verify".into()))?;
+        let package: Package = verified
+            .from_json()
+            .map_err(|e| DemoError::Package(e.to_string()))?;
+        if package.aud != self.client_id || package.iss != self.issuer {
+            return Err(DemoError::Package(
+                "the package is not addressed to this provider".into(),
+            ));
+        }
+        for entry in &package.manifest {
+            let record = package
+                .records
+                .get(&entry.dataset)
+                .ok_or_else(|| DemoError::Package(format!("{} is missing", entry.dataset)))?;
+            let bytes =
+                serde_json::to_vec(record).map_err(|e| DemoError::Package(e.to_string()))?;
+            if hex::encode(Sha256::digest(&bytes)) != entry.sha256 {
+                return Err(DemoError::Package(format!(
+                    "{} does not match its digest",
+                    entry.dataset
+                )));
+            }
+        }
+        Ok(package)
+    }
+}

@@ -1,0 +1,183 @@
+//! The operator's API for service providers.
+//!
+//! - `POST /api/admin/service-providers` (a [`super::Registration`]) → 201,
+//!   state `pending`; 400 listing every problem; 409 when the id is taken.
+//! - `GET /api/admin/service-providers`, `GET …/{id}`.
+//! - `POST /api/admin/service-providers/{id}/state` `{"state"}` → review.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+
+use super::{ProviderState, Registration};
+use crate::audit::{AuditLog, NewEntry, Outcome};
+use crate::clock;
+use crate::http::{Json, Operator, OperatorToken, Path, Problem};
+use crate::spec::DatasetRegistry;
+use crate::store::{ServiceProviderRow, Store};
+
+#[derive(Clone, FromRef)]
+struct AdminApi {
+    store: Arc<dyn Store>,
+    registry: Arc<DatasetRegistry>,
+    audit: AuditLog,
+    operator: OperatorToken,
+}
+
+pub fn router(
+    store: Arc<dyn Store>,
+    registry: Arc<DatasetRegistry>,
+    audit: AuditLog,
+    operator: OperatorToken,
+) -> Router {
+    Router::new()
+        .route("/api/admin/service-providers", post(register).get(list))
+        .route("/api/admin/service-providers/{id}", get(show))
+        .route("/api/admin/service-providers/{id}/state", post(set_state))
+        .with_state(AdminApi {
+            store,
+            registry,
+            audit,
+            operator,
+        })
+}
+
+#[derive(Serialize)]
+struct ProviderView {
+    state: ProviderState,
+    registration: Registration,
+    created_at: String,
+    updated_at: String,
+}
+
+fn view(row: &ServiceProviderRow) -> Result<ProviderView, Problem> {
+    Ok(ProviderView {
+        state: match row.state.as_str() {
+            "active" => ProviderState::Active,
+            "suspended" => ProviderState::Suspended,
+            _ => ProviderState::Pending,
+        },
+        registration: serde_json::from_str(&row.registration).map_err(|e| Problem::internal(&e))?,
+        created_at: clock::format_ms(row.created_ms),
+        updated_at: clock::format_ms(row.updated_ms),
+    })
+}
+
+async fn record(audit: &AuditLog, event: &str, detail: String) -> Result<(), Problem> {
+    audit
+        .append(NewEntry {
+            event: event.into(),
+            actor: "operator".into(),
+            subject: None,
+            dataset: None,
+            purpose: "service-provider review".into(),
+            outcome: Outcome::Success.as_str().into(),
+            detail,
+        })
+        .await
+        .map(|_| ())
+        .map_err(|e| Problem::internal(&e))
+}
+
+async fn register(
+    _: Operator,
+    State(api): State<AdminApi>,
+    Json(registration): Json<Registration>,
+) -> Result<(StatusCode, axum::Json<ProviderView>), Problem> {
+    let problems = registration.problems(&api.registry);
+    if !problems.is_empty() {
+        return Err(Problem::bad_request(problems.join("; ")).with("problems", problems));
+    }
+    let now = clock::now_ms();
+    let row = ServiceProviderRow {
+        id: registration.id.clone(),
+        registration: serde_json::to_string(&registration).map_err(|e| Problem::internal(&e))?,
+        state: ProviderState::Pending.as_str().into(),
+        created_ms: now,
+        updated_ms: now,
+    };
+    let inserted = api
+        .store
+        .service_provider_insert(&row)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !inserted {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            format!("a service provider {} is registered already", row.id),
+        ));
+    }
+    record(
+        &api.audit,
+        "service_provider.register",
+        format!("{} pending", row.id),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(view(&row)?)))
+}
+
+async fn list(
+    _: Operator,
+    State(store): State<Arc<dyn Store>>,
+) -> Result<axum::Json<Vec<ProviderView>>, Problem> {
+    let rows = store
+        .service_providers()
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    rows.iter()
+        .map(view)
+        .collect::<Result<_, _>>()
+        .map(axum::Json)
+}
+
+async fn current(store: &dyn Store, id: &str) -> Result<ProviderView, Problem> {
+    let row = store
+        .service_provider_get(id)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .ok_or_else(|| Problem::not_found(format!("there is no service provider {id}")))?;
+    view(&row)
+}
+
+async fn show(
+    _: Operator,
+    State(store): State<Arc<dyn Store>>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<ProviderView>, Problem> {
+    current(store.as_ref(), &id).await.map(axum::Json)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewState {
+    state: ProviderState,
+}
+
+async fn set_state(
+    _: Operator,
+    State(api): State<AdminApi>,
+    Path(id): Path<String>,
+    Json(body): Json<NewState>,
+) -> Result<axum::Json<ProviderView>, Problem> {
+    let changed = api
+        .store
+        .service_provider_set_state(&id, body.state.as_str(), clock::now_ms())
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !changed {
+        return Err(Problem::not_found(format!(
+            "there is no service provider {id}"
+        )));
+    }
+    record(
+        &api.audit,
+        "service_provider.state",
+        format!("{id} {}", body.state.as_str()),
+    )
+    .await?;
+    current(api.store.as_ref(), &id).await.map(axum::Json)
+}

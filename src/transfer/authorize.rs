@@ -1,0 +1,141 @@
+//! `GET /oauth/authorize`: the authorization code flow's front door.
+//!
+//! An unknown, inactive client or a redirect URI not registered exactly is
+//! answered here (400), never by redirecting. Every other fault goes back
+//! to the client's redirect URI as `error=…` with `state` and `iss` (RFC
+//! 9207). A sound request waits for the citizen at `/consent/{id}`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::LOCATION;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::{REQUEST_TTL_MS, TransferApi, scope};
+use crate::clock;
+use crate::http::{Problem, Query};
+use crate::store::AuthRequestRow;
+
+#[derive(Deserialize)]
+pub(super) struct AuthorizeParams {
+    response_type: Option<String>,
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    scope: Option<String>,
+    state: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+}
+
+/// Where the citizen's browser goes back to with an answer.
+pub(super) fn redirect_with(
+    redirect_uri: &str,
+    params: &[(&str, &str)],
+) -> Result<String, Problem> {
+    let mut url = reqwest::Url::parse(redirect_uri).map_err(|e| Problem::internal(&e))?;
+    url.query_pairs_mut().extend_pairs(params);
+    Ok(url.to_string())
+}
+
+fn see_other(location: &str) -> Response {
+    match axum::http::HeaderValue::from_str(location) {
+        Ok(value) => (StatusCode::SEE_OTHER, [(LOCATION, value)]).into_response(),
+        Err(e) => Problem::internal(&e).into_response(),
+    }
+}
+
+/// A PKCE S256 challenge is 43 base64url characters (a SHA-256 digest).
+fn is_s256_challenge(challenge: &str) -> bool {
+    challenge.len() == 43
+        && challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+const MAX_STATE: usize = 512;
+
+pub(super) async fn authorize(
+    State(api): State<TransferApi>,
+    Query(params): Query<AuthorizeParams>,
+) -> Result<Response, Problem> {
+    let client_id = params
+        .client_id
+        .as_deref()
+        .ok_or_else(|| Problem::bad_request("client_id is missing"))?;
+    let provider = api
+        .services
+        .active(client_id)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .ok_or_else(|| {
+            Problem::bad_request("there is no active service provider with this client_id")
+        })?;
+    let registered = &provider.registration.redirect_uris;
+    let redirect_uri = match params.redirect_uri.as_deref() {
+        Some(uri) if registered.iter().any(|r| r == uri) => uri.to_owned(),
+        Some(_) => {
+            return Err(Problem::bad_request(
+                "redirect_uri does not exactly match one this service registered",
+            ));
+        }
+        None if registered.len() == 1 => registered[0].clone(),
+        None => return Err(Problem::bad_request("redirect_uri is missing")),
+    };
+    let state = params.state.clone().filter(|s| s.len() <= MAX_STATE);
+    let iss = api.issuer.to_string();
+    let refuse = |error: &str, description: &str| -> Result<Response, Problem> {
+        let mut pairs = vec![("error", error), ("error_description", description)];
+        if let Some(state) = &state {
+            pairs.push(("state", state));
+        }
+        pairs.push(("iss", &iss));
+        Ok(see_other(&redirect_with(&redirect_uri, &pairs)?))
+    };
+    if params.state.as_ref().is_some_and(|s| s.len() > MAX_STATE) {
+        return refuse("invalid_request", "state is too long");
+    }
+    if params.response_type.as_deref() != Some("code") {
+        return refuse(
+            "unsupported_response_type",
+            "only response_type=code is supported",
+        );
+    }
+    let challenge = match (
+        &params.code_challenge,
+        params.code_challenge_method.as_deref(),
+    ) {
+        (Some(challenge), Some("S256")) if is_s256_challenge(challenge) => challenge.clone(),
+        _ => {
+            return refuse(
+                "invalid_request",
+                "PKCE is required: code_challenge with code_challenge_method=S256",
+            );
+        }
+    };
+    let scope = match scope::parse(
+        params.scope.as_deref().unwrap_or(""),
+        &provider.registration,
+    ) {
+        Ok(scope) => scope,
+        Err(problem) => return refuse("invalid_scope", &problem),
+    };
+    let now = clock::now_ms();
+    let row = AuthRequestRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        client_id: client_id.to_owned(),
+        redirect_uri,
+        scope: serde_json::to_string(&scope).map_err(|e| Problem::internal(&e))?,
+        state,
+        code_challenge: challenge,
+        subject: None,
+        stage: "pending".into(),
+        package_id: None,
+        created_ms: now,
+        expires_ms: now + REQUEST_TTL_MS,
+    };
+    api.store
+        .auth_request_insert(&row)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(see_other(&format!("/consent/{}", row.id)))
+}

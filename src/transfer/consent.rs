@@ -1,0 +1,549 @@
+//! The citizen's side: see what is asked, consent twice, or say no; list,
+//! revoke and download receipts of consents given.
+//!
+//! - `GET /api/consent/{id}`: who asks, for what purpose, under which
+//!   terms, and each item (dataset, agency, fields, level).
+//! - `POST /api/consent/{id}/download` `{"datasets"}`: first consent. The
+//!   ticked items (a subset) are fetched into the personal cloud; below
+//!   their level the answer is a step-up problem.
+//! - `POST /api/consent/{id}/send` `{"standing_days"?}`: second consent.
+//!   Records the consent and its signed receipt and returns where to send
+//!   the browser (the client's redirect URI with a one-minute code).
+//! - `POST /api/consent/{id}/deny`: nothing is sent; the downloaded
+//!   records are deleted; the client hears `access_denied`.
+//! - `GET /api/me/consents`, `DELETE /api/me/consents/{id}`,
+//!   `GET /api/me/consents/{id}/receipt`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::authorize::redirect_with;
+use super::cloud::{self, CloudItem, CloudPackage};
+use super::{CODE_TTL_MS, Scope, TransferApi};
+use crate::audit::{NewEntry, Outcome};
+use crate::broker::{FetchResult, GatherRequest};
+use crate::clock;
+use crate::http::{Json, Path, Problem};
+use crate::identity::{CitizenSession, Session, step_up};
+use crate::ids::{DatasetId, Level};
+use crate::services::ServiceProvider;
+use crate::store::{AuthRequestRow, ConsentRow};
+
+const GONE: &str = "this request has expired or was already answered; start again at the service";
+/// Blue Button 2.0 offers 13 months; so does this.
+const MAX_STANDING_DAYS: u32 = 395;
+
+pub(super) fn digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// The request, claimed by this citizen, with its provider.
+async fn claim(
+    api: &TransferApi,
+    session: &Session,
+    id: &str,
+) -> Result<(AuthRequestRow, ServiceProvider, Scope), Problem> {
+    let not_found = || Problem::not_found(GONE);
+    let row = api
+        .store
+        .auth_request_get(id)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .filter(|row| row.expires_ms > clock::now_ms())
+        .ok_or_else(not_found)?;
+    let mine = api
+        .store
+        .auth_request_claim(id, session.subject.as_str())
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !mine {
+        return Err(not_found());
+    }
+    let provider = api
+        .services
+        .active(&row.client_id)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .ok_or_else(|| Problem::forbidden("this service provider is not active"))?;
+    let scope: Scope = serde_json::from_str(&row.scope).map_err(|e| Problem::internal(&e))?;
+    Ok((row, provider, scope))
+}
+
+#[derive(Serialize)]
+struct Item {
+    dataset: DatasetId,
+    agency: String,
+    fields: Vec<String>,
+    level: Level,
+    sensitive: bool,
+}
+
+fn items(api: &TransferApi, scope: &Scope) -> Vec<Item> {
+    scope
+        .iter()
+        .filter_map(|(dataset, fields)| {
+            let spec = api.broker.registry().dataset(dataset)?;
+            Some(Item {
+                dataset: dataset.clone(),
+                agency: spec.provider.to_string(),
+                fields: fields.clone(),
+                level: spec.loa,
+                sensitive: spec.sensitive,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn show(
+    State(api): State<TransferApi>,
+    CitizenSession(session): CitizenSession,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Value>, Problem> {
+    let (row, provider, scope) = claim(&api, &session, &id).await?;
+    let items = items(&api, &scope);
+    let required = items.iter().map(|i| i.level).max().unwrap_or(Level::Low);
+    let registration = &provider.registration;
+    Ok(axum::Json(json!({
+        "id": row.id,
+        "stage": row.stage,
+        "requester": {"id": registration.id, "name": registration.name},
+        "purpose": registration.purpose,
+        "terms_url": registration.terms_url,
+        "items": items,
+        "required_level": required,
+        "session_level": session.level,
+        "expires_at": clock::format_ms(row.expires_ms),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DownloadChoice {
+    datasets: Vec<DatasetId>,
+}
+
+async fn record(
+    api: &TransferApi,
+    subject: &str,
+    event: &str,
+    client_id: &str,
+    dataset: Option<&str>,
+    outcome: Outcome,
+    detail: String,
+) -> Result<(), Problem> {
+    api.audit
+        .append(NewEntry {
+            event: event.into(),
+            actor: client_id.into(),
+            subject: Some(subject.into()),
+            dataset: dataset.map(str::to_owned),
+            purpose: "consent".into(),
+            outcome: outcome.as_str().into(),
+            detail,
+        })
+        .await
+        .map(|_| ())
+        .map_err(|e| Problem::internal(&e))
+}
+
+pub(super) async fn download(
+    State(api): State<TransferApi>,
+    CitizenSession(session): CitizenSession,
+    Path(id): Path<String>,
+    Json(choice): Json<DownloadChoice>,
+) -> Result<axum::Json<Value>, Problem> {
+    let (row, provider, scope) = claim(&api, &session, &id).await?;
+    if row.stage != "pending" {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "these records were downloaded already",
+        ));
+    }
+    let mut chosen = choice.datasets.clone();
+    chosen.sort();
+    chosen.dedup();
+    if chosen.is_empty() {
+        return Err(Problem::bad_request(
+            "tick at least one item, or deny the request",
+        ));
+    }
+    if let Some(extra) = chosen.iter().find(|d| !scope.contains_key(*d)) {
+        return Err(Problem::bad_request(format!("{extra} was not asked for")));
+    }
+    let registry = api.broker.registry();
+    let required = chosen
+        .iter()
+        .filter_map(|d| registry.dataset(d).map(|spec| spec.loa))
+        .max()
+        .unwrap_or(Level::Low);
+    if session.level < required {
+        return Err(step_up(
+            session.level,
+            required,
+            &format!("POST /api/consent/{id}/download"),
+        ));
+    }
+    let purpose = &provider.registration.purpose.en;
+    let request = GatherRequest {
+        subject: session.subject.clone(),
+        datasets: chosen.clone(),
+        purpose: purpose.clone(),
+        requester: row.client_id.clone(),
+    };
+    let outcomes = api.broker.gather(&request).await;
+    let fetched_at = clock::format_ms(clock::now_ms());
+    let mut package = CloudPackage {
+        request_id: row.id.clone(),
+        client_id: row.client_id.clone(),
+        items: Vec::new(),
+    };
+    let mut report = Vec::new();
+    for outcome in &outcomes {
+        let fields = scope.get(&outcome.dataset).cloned().unwrap_or_default();
+        match &outcome.result {
+            FetchResult::Fetched { record } => {
+                package.items.push(CloudItem {
+                    dataset: outcome.dataset.to_string(),
+                    agency: outcome
+                        .agency
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    fetched_at: fetched_at.clone(),
+                    fields: fields.clone(),
+                    record: super::scope::minimise(record, &fields),
+                });
+                report.push(
+                    json!({"dataset": outcome.dataset, "status": "fetched", "fields": fields}),
+                );
+            }
+            FetchResult::Failed { message, .. } => {
+                report.push(
+                    json!({"dataset": outcome.dataset, "status": "failed", "message": message}),
+                );
+            }
+        }
+    }
+    if package.items.is_empty() {
+        return Err(Problem::service_unavailable(
+            "none of the records could be fetched; please try again shortly",
+        )
+        .with("items", report));
+    }
+    let sensitive = package
+        .items
+        .iter()
+        .filter_map(|item| DatasetId::parse(&item.dataset).ok())
+        .any(|d| registry.dataset(&d).is_some_and(|spec| spec.sensitive));
+    let package_id = cloud::put(&api, session.subject.as_str(), &package, sensitive).await?;
+    let moved = api
+        .store
+        .auth_request_advance(&row.id, "pending", "downloaded", Some(&package_id))
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !moved {
+        api.store
+            .cloud_delete(&package_id)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "these records were downloaded already",
+        ));
+    }
+    let names: Vec<&str> = package.items.iter().map(|i| i.dataset.as_str()).collect();
+    record(
+        &api,
+        session.subject.as_str(),
+        "consent.download",
+        &row.client_id,
+        None,
+        Outcome::Success,
+        format!("into the personal cloud: {}", names.join(", ")),
+    )
+    .await?;
+    Ok(axum::Json(json!({
+        "package_id": package_id,
+        "items": report,
+        "next": format!("POST /api/consent/{id}/send"),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SendChoice {
+    /// Keep the consent standing this many days; one transfer when absent.
+    #[serde(default)]
+    standing_days: Option<u32>,
+}
+
+/// The consent receipt (after ISO/IEC TS 27560 and the Kantara consent
+/// receipt): signed by the platform, verifiable with its JWKS.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Receipt {
+    pub receipt_id: String,
+    pub version: String,
+    pub timestamp: String,
+    pub jurisdiction: String,
+    pub controller: Value,
+    pub subject: String,
+    pub recipient: Value,
+    pub purpose: Value,
+    pub data: Vec<Value>,
+    pub duration: Value,
+    pub terms_url: String,
+}
+
+pub(super) async fn send(
+    State(api): State<TransferApi>,
+    CitizenSession(session): CitizenSession,
+    Path(id): Path<String>,
+    Json(choice): Json<SendChoice>,
+) -> Result<axum::Json<Value>, Problem> {
+    let (row, provider, _) = claim(&api, &session, &id).await?;
+    if row.stage != "downloaded" {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "download the records first, or this request was already answered",
+        ));
+    }
+    if choice
+        .standing_days
+        .is_some_and(|d| d == 0 || d > MAX_STANDING_DAYS)
+    {
+        return Err(Problem::bad_request(format!(
+            "standing_days must be 1 to {MAX_STANDING_DAYS}"
+        )));
+    }
+    let package_id = row
+        .package_id
+        .clone()
+        .ok_or_else(|| Problem::internal(&"no package"))?;
+    let Some((_, package)) = cloud::get(&api, &package_id).await? else {
+        return Err(Problem::new(
+            StatusCode::GONE,
+            "the downloaded records have expired; start again",
+        ));
+    };
+    let now = clock::now_ms();
+    let expires_ms = match choice.standing_days {
+        Some(days) => now + i64::from(days) * 24 * 60 * 60 * 1000,
+        None => now + super::TOKEN_TTL_MS,
+    };
+    let consent_id = uuid::Uuid::new_v4().to_string();
+    let registration = &provider.registration;
+    let receipt = Receipt {
+        receipt_id: consent_id.clone(),
+        version: "mydata-navigator-receipt/1".into(),
+        timestamp: clock::format_ms(now),
+        jurisdiction: "TW".into(),
+        controller: json!({"name": "MyData Navigator", "issuer": &*api.issuer}),
+        subject: session.subject.masked(),
+        recipient: json!({"id": registration.id, "name": registration.name}),
+        purpose: serde_json::to_value(&registration.purpose).map_err(|e| Problem::internal(&e))?,
+        data: package
+            .items
+            .iter()
+            .map(|i| json!({"dataset": i.dataset, "agency": i.agency, "fields": i.fields}))
+            .collect(),
+        duration: match choice.standing_days {
+            Some(days) => {
+                json!({"kind": "standing", "days": days, "until": clock::format_ms(expires_ms)})
+            }
+            None => json!({"kind": "one-time"}),
+        },
+        terms_url: registration.terms_url.clone(),
+    };
+    let signed = api
+        .platform_key
+        .sign("consent-receipt+jwt", &receipt)
+        .map_err(|e| Problem::internal(&e))?;
+    let sent_scope: Scope = package
+        .items
+        .iter()
+        .filter_map(|i| Some((DatasetId::parse(&i.dataset).ok()?, i.fields.clone())))
+        .collect();
+    api.store
+        .consent_insert(&ConsentRow {
+            id: consent_id.clone(),
+            subject: session.subject.to_string(),
+            client_id: row.client_id.clone(),
+            scope: serde_json::to_string(&sent_scope).map_err(|e| Problem::internal(&e))?,
+            receipt: signed,
+            standing: choice.standing_days.is_some(),
+            created_ms: now,
+            expires_ms,
+            revoked_ms: None,
+        })
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let moved = api
+        .store
+        .auth_request_advance(&row.id, "downloaded", "sent", None)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !moved {
+        return Err(Problem::new(StatusCode::CONFLICT, GONE));
+    }
+    let code = hex::encode(rand::random::<[u8; 32]>());
+    api.store
+        .code_insert(&digest(&code), &row.id, &consent_id, now + CODE_TTL_MS)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    record(
+        &api,
+        session.subject.as_str(),
+        "consent.granted",
+        &row.client_id,
+        None,
+        Outcome::Success,
+        format!("consent {consent_id} to send to {}", row.client_id),
+    )
+    .await?;
+    let iss = api.issuer.to_string();
+    let mut pairs = vec![("code", code.as_str())];
+    if let Some(state) = &row.state {
+        pairs.push(("state", state));
+    }
+    pairs.push(("iss", &iss));
+    Ok(axum::Json(json!({
+        "consent_id": consent_id,
+        "redirect_to": redirect_with(&row.redirect_uri, &pairs)?,
+    })))
+}
+
+pub(super) async fn deny(
+    State(api): State<TransferApi>,
+    CitizenSession(session): CitizenSession,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Value>, Problem> {
+    let (row, _, _) = claim(&api, &session, &id).await?;
+    if !matches!(row.stage.as_str(), "pending" | "downloaded") {
+        return Err(Problem::new(StatusCode::CONFLICT, GONE));
+    }
+    let moved = api
+        .store
+        .auth_request_advance(&row.id, &row.stage, "denied", None)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !moved {
+        return Err(Problem::new(StatusCode::CONFLICT, GONE));
+    }
+    if let Some(package_id) = &row.package_id {
+        api.store
+            .cloud_delete(package_id)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+    }
+    record(
+        &api,
+        session.subject.as_str(),
+        "consent.denied",
+        &row.client_id,
+        None,
+        Outcome::Success,
+        "nothing was sent".into(),
+    )
+    .await?;
+    let iss = api.issuer.to_string();
+    let mut pairs = vec![("error", "access_denied")];
+    if let Some(state) = &row.state {
+        pairs.push(("state", state));
+    }
+    pairs.push(("iss", &iss));
+    Ok(axum::Json(
+        json!({"redirect_to": redirect_with(&row.redirect_uri, &pairs)?}),
+    ))
+}
+
+#[derive(Serialize)]
+pub(super) struct ConsentView {
+    id: String,
+    recipient: String,
+    scope: Value,
+    standing: bool,
+    given_at: String,
+    expires_at: String,
+    revoked_at: Option<String>,
+}
+
+pub(super) async fn list(
+    State(api): State<TransferApi>,
+    CitizenSession(session): CitizenSession,
+) -> Result<axum::Json<Vec<ConsentView>>, Problem> {
+    let rows = api
+        .store
+        .consents_of(session.subject.as_str())
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(ConsentView {
+                scope: serde_json::from_str(&row.scope).map_err(|e| Problem::internal(&e))?,
+                id: row.id,
+                recipient: row.client_id,
+                standing: row.standing,
+                given_at: clock::format_ms(row.created_ms),
+                expires_at: clock::format_ms(row.expires_ms),
+                revoked_at: row.revoked_ms.map(clock::format_ms),
+            })
+        })
+        .collect::<Result<_, Problem>>()
+        .map(axum::Json)
+}
+
+pub(super) async fn revoke(
+    State(api): State<TransferApi>,
+    CitizenSession(session): CitizenSession,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    let revoked = api
+        .store
+        .consent_revoke(&id, session.subject.as_str(), clock::now_ms())
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !revoked {
+        return Err(Problem::not_found("you have no such consent in force"));
+    }
+    let client = api
+        .store
+        .consent_get(&id)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .map(|c| c.client_id)
+        .unwrap_or_default();
+    record(
+        &api,
+        session.subject.as_str(),
+        "consent.revoked",
+        &client,
+        None,
+        Outcome::Success,
+        format!("consent {id}"),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn receipt(
+    State(api): State<TransferApi>,
+    CitizenSession(session): CitizenSession,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, Problem> {
+    let row = api
+        .store
+        .consent_get(&id)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .filter(|row| row.subject == session.subject.as_str())
+        .ok_or_else(|| Problem::not_found("you have no such consent"))?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/jose")],
+        row.receipt,
+    )
+        .into_response())
+}

@@ -1,0 +1,29 @@
+//! Authorization-server metadata (RFC 8414) and the platform's public keys.
+
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use super::TransferApi;
+
+pub(super) async fn metadata(State(api): State<TransferApi>) -> axum::Json<Value> {
+    axum::Json(json!({
+        "issuer": &*api.issuer,
+        "authorization_endpoint": api.endpoint("/oauth/authorize"),
+        "token_endpoint": api.endpoint("/oauth/token"),
+        "jwks_uri": api.endpoint("/.well-known/jwks.json"),
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["ES256"],
+        "authorization_response_iss_parameter_supported": true,
+        "package_endpoint": api.endpoint("/api/transfer/package"),
+        "package_encryption_alg_values_supported": ["ECDH-ES+A256KW"],
+        "package_encryption_enc_values_supported": ["A256GCM"],
+        "package_signing_alg_values_supported": ["ES256"],
+    }))
+}
+
+pub(super) async fn jwks(State(api): State<TransferApi>) -> axum::Json<compact_jwt::JwkKeySet> {
+    axum::Json(api.platform_key.jwks().clone())
+}

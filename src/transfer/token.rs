@@ -1,0 +1,237 @@
+//! `POST /oauth/token`: exchanges a code for an access token.
+//!
+//! The client authenticates with `private_key_jwt` (RFC 7523): a JWT signed
+//! with the key it registered, `iss` = `sub` = its id, `aud` this issuer or
+//! the token endpoint, expiring within five minutes, its `jti` used once.
+//! The code must be unexpired and unused, issued to this client for this
+//! redirect URI, and the PKCE verifier must hash to the challenge. Errors
+//! follow RFC 6749 §5.2.
+
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use compact_jwt::{JwsCompact, JwsVerifier};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::consent::digest;
+use super::{TOKEN_TTL_MS, TransferApi};
+use crate::clock;
+use crate::services::{ServiceProvider, client_verifier};
+use crate::store::AccessTokenRow;
+
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const MAX_ASSERTION_LIFETIME_MS: i64 = 5 * 60 * 1000;
+
+#[derive(Deserialize)]
+pub(super) struct TokenRequest {
+    grant_type: Option<String>,
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+    client_id: Option<String>,
+    client_assertion_type: Option<String>,
+    client_assertion: Option<String>,
+}
+
+pub(super) struct OAuthError {
+    status: StatusCode,
+    error: &'static str,
+    description: String,
+}
+
+impl OAuthError {
+    fn new(error: &'static str, description: impl Into<String>) -> Self {
+        let status = if error == "invalid_client" {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        Self {
+            status,
+            error,
+            description: description.into(),
+        }
+    }
+
+    fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error at the token endpoint");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            error: "server_error",
+            description: "something went wrong on our side; it has been logged".into(),
+        }
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            [(axum::http::header::CACHE_CONTROL, "no-store")],
+            axum::Json(json!({"error": self.error, "error_description": self.description})),
+        )
+            .into_response()
+    }
+}
+
+#[derive(Deserialize)]
+struct AssertionClaims {
+    iss: String,
+    sub: String,
+    aud: serde_json::Value,
+    exp: i64,
+    jti: String,
+}
+
+/// The client, authenticated by its signed assertion.
+async fn authenticate(
+    api: &TransferApi,
+    request: &TokenRequest,
+) -> Result<ServiceProvider, OAuthError> {
+    let invalid = |why: &str| OAuthError::new("invalid_client", why);
+    if request.client_assertion_type.as_deref() != Some(ASSERTION_TYPE) {
+        return Err(invalid("authenticate with private_key_jwt"));
+    }
+    let (Some(client_id), Some(assertion)) = (&request.client_id, &request.client_assertion) else {
+        return Err(invalid("client_id and client_assertion are required"));
+    };
+    let provider = api
+        .services
+        .active(client_id)
+        .await
+        .map_err(|e| OAuthError::internal(&e))?
+        .ok_or_else(|| invalid("there is no active service provider with this client_id"))?;
+    let verifier =
+        client_verifier(&provider.registration.client_jwk).map_err(|e| OAuthError::internal(&e))?;
+    let compact: JwsCompact = assertion
+        .parse()
+        .map_err(|_| invalid("the assertion is not a JWS"))?;
+    let claims: AssertionClaims = verifier
+        .verify(&compact)
+        .map_err(|_| invalid("the assertion's signature does not verify"))?
+        .from_json()
+        .map_err(|_| invalid("the assertion lacks iss, sub, aud, exp or jti"))?;
+    let audiences: Vec<&str> = match &claims.aud {
+        serde_json::Value::String(one) => vec![one.as_str()],
+        serde_json::Value::Array(many) => many.iter().filter_map(|v| v.as_str()).collect(),
+        _ => Vec::new(),
+    };
+    let token_endpoint = api.endpoint("/oauth/token");
+    let now = clock::now_ms();
+    let exp_ms = claims.exp.saturating_mul(1000);
+    if claims.iss != *client_id || claims.sub != *client_id {
+        return Err(invalid("the assertion's iss and sub must be the client_id"));
+    }
+    if !audiences
+        .iter()
+        .any(|a| *a == &*api.issuer || *a == token_endpoint)
+    {
+        return Err(invalid(
+            "the assertion's aud must be this issuer or its token endpoint",
+        ));
+    }
+    if exp_ms <= now || exp_ms > now + MAX_ASSERTION_LIFETIME_MS {
+        return Err(invalid(
+            "the assertion is expired, or lives longer than five minutes",
+        ));
+    }
+    let fresh = api
+        .store
+        .provider_claim_token(&format!("client:{client_id}"), &claims.jti, exp_ms, now)
+        .await
+        .map_err(|e| OAuthError::internal(&e))?;
+    if !fresh {
+        return Err(invalid("this assertion was used already"));
+    }
+    Ok(provider)
+}
+
+fn pkce_matches(verifier: &str, challenge: &str) -> bool {
+    let well_formed = (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    well_formed
+        && crate::secrets::same_secret(
+            &URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())),
+            challenge,
+        )
+}
+
+pub(super) async fn token(
+    State(api): State<TransferApi>,
+    form: Result<axum::Form<TokenRequest>, FormRejection>,
+) -> Result<Response, OAuthError> {
+    let axum::Form(request) =
+        form.map_err(|e| OAuthError::new("invalid_request", e.body_text()))?;
+    let provider = authenticate(&api, &request).await?;
+    if request.grant_type.as_deref() != Some("authorization_code") {
+        return Err(OAuthError::new(
+            "unsupported_grant_type",
+            "only authorization_code is supported",
+        ));
+    }
+    let grant = |why: &str| OAuthError::new("invalid_grant", why);
+    let code = request
+        .code
+        .as_deref()
+        .ok_or_else(|| grant("code is missing"))?;
+    // Taken, not read: a code works once, even if this request then fails.
+    let (request_id, consent_id, expires_ms) = api
+        .store
+        .code_take(&digest(code))
+        .await
+        .map_err(|e| OAuthError::internal(&e))?
+        .ok_or_else(|| grant("the code is unknown or was used already"))?;
+    let now = clock::now_ms();
+    if expires_ms <= now {
+        return Err(grant("the code has expired"));
+    }
+    let authorization = api
+        .store
+        .auth_request_get(&request_id)
+        .await
+        .map_err(|e| OAuthError::internal(&e))?
+        .ok_or_else(|| grant("the request behind this code is gone"))?;
+    if authorization.client_id != provider.registration.id {
+        return Err(grant("the code was issued to another client"));
+    }
+    if request.redirect_uri.as_deref() != Some(authorization.redirect_uri.as_str()) {
+        return Err(grant(
+            "redirect_uri differs from the authorization request's",
+        ));
+    }
+    let verifier = request.code_verifier.as_deref().unwrap_or("");
+    if !pkce_matches(verifier, &authorization.code_challenge) {
+        return Err(grant("the PKCE code_verifier does not match the challenge"));
+    }
+    let package_id = authorization
+        .package_id
+        .ok_or_else(|| grant("nothing was downloaded for this request"))?;
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    api.store
+        .token_insert(&AccessTokenRow {
+            token_hash: digest(&token),
+            consent_id,
+            client_id: provider.registration.id.clone(),
+            package_id,
+            expires_ms: now + TOKEN_TTL_MS,
+            used_ms: None,
+        })
+        .await
+        .map_err(|e| OAuthError::internal(&e))?;
+    Ok((
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::Json(json!({
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": TOKEN_TTL_MS / 1000,
+        })),
+    )
+        .into_response())
+}
