@@ -1,8 +1,8 @@
 //! A sample service provider — a bank's online credit-card application —
 //! that does the whole online flow as a real client: it registers its keys,
 //! sends the citizen to `/oauth/authorize` with PKCE, authenticates to the
-//! token endpoint with a signed assertion, and decrypts and verifies the
-//! package. The integration tests drive the platform through it.
+//! token endpoint with a signed assertion, redeems counter tickets, and
+//! decrypts and verifies the package. The integration tests drive the platform through it.
 
 use std::collections::BTreeMap;
 
@@ -204,6 +204,28 @@ impl DemoProvider {
             return Err(DemoError::Refused { status, body });
         }
         Ok(body)
+    }
+
+    /// At the counter: redeems a citizen's ticket (the barcode's id and the
+    /// code they say) for the package; the raw response, refusals included.
+    pub async fn redeem_ticket(
+        &self,
+        ticket_id: &str,
+        code: &str,
+    ) -> Result<reqwest::Response, DemoError> {
+        let mut url = self.platform.clone();
+        url.set_path("/api/counter/redeem");
+        Ok(self
+            .http
+            .post(url)
+            .json(&json!({
+                "client_id": self.client_id,
+                "client_assertion": self.client_assertion()?,
+                "ticket_id": ticket_id,
+                "code": code,
+            }))
+            .send()
+            .await?)
     }
 
     /// The signed package inside the encryption (a compact JWS).

@@ -20,7 +20,8 @@ pub use ceremony::{CeremonyStore, ChallengeRow, PasskeyRow};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use transfer::{
-    AccessTokenRow, AuthRequestRow, CloudPackageRow, ConsentRow, ServiceProviderRow, TransferStore,
+    AccessTokenRow, AuthRequestRow, CloudPackageRow, ConsentRow, CounterTicketRow,
+    ServiceProviderRow, TransferStore,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -66,6 +66,19 @@ pub struct AccessTokenRow {
     pub used_ms: Option<i64>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterTicketRow {
+    pub ticket_hash: String,
+    pub code_hash: String,
+    pub subject: String,
+    pub client_id: String,
+    pub consent_id: String,
+    pub package_id: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub used_ms: Option<i64>,
+}
+
 #[async_trait]
 pub trait TransferStore {
     /// `false` when the id is taken.
@@ -127,6 +140,11 @@ pub trait TransferStore {
     async fn token_get(&self, token_hash: &str) -> Result<Option<AccessTokenRow>, StoreError>;
     /// Marks the token used; `false` when it was used already.
     async fn token_use(&self, token_hash: &str, at_ms: i64) -> Result<bool, StoreError>;
+
+    async fn ticket_insert(&self, row: &CounterTicketRow) -> Result<(), StoreError>;
+    async fn ticket_get(&self, ticket_hash: &str) -> Result<Option<CounterTicketRow>, StoreError>;
+    /// Marks the ticket redeemed; `false` when it was already.
+    async fn ticket_use(&self, ticket_hash: &str, at_ms: i64) -> Result<bool, StoreError>;
 }
 
 macro_rules! impl_transfer_store {
@@ -518,6 +536,72 @@ macro_rules! impl_transfer_store {
                 )
                 .bind(at_ms)
                 .bind(token_hash)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(done == 1)
+            }
+
+            async fn ticket_insert(
+                &self,
+                row: &$crate::store::CounterTicketRow,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO counter_tickets (ticket_hash, code_hash, subject, client_id, \
+                     consent_id, package_id, created_ms, expires_ms, used_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&row.ticket_hash)
+                .bind(&row.code_hash)
+                .bind(&row.subject)
+                .bind(&row.client_id)
+                .bind(&row.consent_id)
+                .bind(&row.package_id)
+                .bind(row.created_ms)
+                .bind(row.expires_ms)
+                .bind(row.used_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn ticket_get(
+                &self,
+                ticket_hash: &str,
+            ) -> Result<Option<$crate::store::CounterTicketRow>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT ticket_hash, code_hash, subject, client_id, consent_id, package_id, \
+                     created_ms, expires_ms, used_ms FROM counter_tickets WHERE ticket_hash = $1",
+                )
+                .bind(ticket_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some($crate::store::CounterTicketRow {
+                    ticket_hash: row.try_get("ticket_hash")?,
+                    code_hash: row.try_get("code_hash")?,
+                    subject: row.try_get("subject")?,
+                    client_id: row.try_get("client_id")?,
+                    consent_id: row.try_get("consent_id")?,
+                    package_id: row.try_get("package_id")?,
+                    created_ms: row.try_get("created_ms")?,
+                    expires_ms: row.try_get("expires_ms")?,
+                    used_ms: row.try_get("used_ms")?,
+                }))
+            }
+
+            async fn ticket_use(
+                &self,
+                ticket_hash: &str,
+                at_ms: i64,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query(
+                    "UPDATE counter_tickets SET used_ms = $1 \
+                     WHERE ticket_hash = $2 AND used_ms IS NULL",
+                )
+                .bind(at_ms)
+                .bind(ticket_hash)
                 .execute(&self.pool)
                 .await?
                 .rows_affected();

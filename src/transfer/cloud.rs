@@ -3,6 +3,13 @@
 //! them, until the citizen withdraws, or until their time to live passes.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::scope::{Scope, minimise};
+use crate::broker::{FetchResult, GatherRequest};
+use crate::identity::{Session, step_up};
+use crate::ids::{DatasetId, Level};
+use crate::services::ServiceProvider;
 
 use super::{CLOUD_TTL_MS, TransferApi};
 use crate::clock;
@@ -77,4 +84,94 @@ pub(super) async fn get(
         .map_err(|e| Problem::internal(&e))?;
     let package = serde_json::from_slice(&plain).map_err(|e| Problem::internal(&e))?;
     Ok(Some((row, package)))
+}
+
+/// What the first consent fetched: the package in the cloud and, per
+/// dataset, whether it arrived.
+pub(super) struct Gathered {
+    pub package_id: String,
+    pub package: CloudPackage,
+    pub report: Vec<Value>,
+}
+
+/// The first consent's work: at the level the chosen datasets need (else a
+/// step-up problem naming `retry`), fetch them through the broker for
+/// `provider`, keep only the consented fields, and seal them in the cloud.
+pub(super) async fn gather(
+    api: &TransferApi,
+    session: &Session,
+    provider: &ServiceProvider,
+    request_id: &str,
+    chosen: &[DatasetId],
+    scope: &Scope,
+    retry: &str,
+) -> Result<Gathered, Problem> {
+    let registry = api.broker.registry();
+    let required = chosen
+        .iter()
+        .filter_map(|d| registry.dataset(d).map(|spec| spec.loa))
+        .max()
+        .unwrap_or(Level::Low);
+    if session.level < required {
+        return Err(step_up(session.level, required, retry));
+    }
+    let purpose = &provider.registration.purpose.en;
+    let client_id = &provider.registration.id;
+    let request = GatherRequest {
+        subject: session.subject.clone(),
+        datasets: chosen.to_vec(),
+        purpose: purpose.clone(),
+        requester: client_id.clone(),
+    };
+    let outcomes = api.broker.gather(&request).await;
+    let fetched_at = clock::format_ms(clock::now_ms());
+    let mut package = CloudPackage {
+        request_id: request_id.to_owned(),
+        client_id: client_id.clone(),
+        items: Vec::new(),
+    };
+    let mut report = Vec::new();
+    for outcome in &outcomes {
+        let fields = scope.get(&outcome.dataset).cloned().unwrap_or_default();
+        match &outcome.result {
+            FetchResult::Fetched { record } => {
+                package.items.push(CloudItem {
+                    dataset: outcome.dataset.to_string(),
+                    agency: outcome
+                        .agency
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    fetched_at: fetched_at.clone(),
+                    fields: fields.clone(),
+                    record: minimise(record, &fields),
+                });
+                report.push(
+                    json!({"dataset": outcome.dataset, "status": "fetched", "fields": fields}),
+                );
+            }
+            FetchResult::Failed { message, .. } => {
+                report.push(
+                    json!({"dataset": outcome.dataset, "status": "failed", "message": message}),
+                );
+            }
+        }
+    }
+    if package.items.is_empty() {
+        return Err(Problem::service_unavailable(
+            "none of the records could be fetched; please try again shortly",
+        )
+        .with("items", report));
+    }
+    let sensitive = package
+        .items
+        .iter()
+        .filter_map(|item| DatasetId::parse(&item.dataset).ok())
+        .any(|d| registry.dataset(&d).is_some_and(|spec| spec.sensitive));
+    let package_id = put(api, session.subject.as_str(), &package, sensitive).await?;
+    Ok(Gathered {
+        package_id,
+        package,
+        report,
+    })
 }

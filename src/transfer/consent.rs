@@ -1,5 +1,5 @@
-//! The citizen's side: see what is asked, consent twice, or say no; list,
-//! revoke and download receipts of consents given.
+//! The citizen's side of an online request: see what is asked, consent
+//! twice, or say no.
 //!
 //! - `GET /api/consent/{id}`: who asks, for what purpose, under which
 //!   terms, and each item (dataset, agency, fields, level).
@@ -11,27 +11,23 @@
 //!   the browser (the client's redirect URI with a one-minute code).
 //! - `POST /api/consent/{id}/deny`: nothing is sent; the downloaded
 //!   records are deleted; the client hears `access_denied`.
-//! - `GET /api/me/consents`, `DELETE /api/me/consents/{id}`,
-//!   `GET /api/me/consents/{id}/receipt`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::authorize::redirect_with;
-use super::cloud::{self, CloudItem, CloudPackage};
 use super::{CODE_TTL_MS, Scope, TransferApi};
+use super::{cloud, receipt};
 use crate::audit::{NewEntry, Outcome};
-use crate::broker::{FetchResult, GatherRequest};
 use crate::clock;
 use crate::http::{Json, Path, Problem};
-use crate::identity::{CitizenSession, Session, step_up};
+use crate::identity::{CitizenSession, Session};
 use crate::ids::{DatasetId, Level};
 use crate::services::ServiceProvider;
-use crate::store::{AuthRequestRow, ConsentRow};
+use crate::store::AuthRequestRow;
 
 const GONE: &str = "this request has expired or was already answered; start again at the service";
 /// Blue Button 2.0 offers 13 months; so does this.
@@ -126,7 +122,7 @@ pub(super) struct DownloadChoice {
     datasets: Vec<DatasetId>,
 }
 
-async fn record(
+pub(super) async fn record(
     api: &TransferApi,
     subject: &str,
     event: &str,
@@ -174,72 +170,10 @@ pub(super) async fn download(
     if let Some(extra) = chosen.iter().find(|d| !scope.contains_key(*d)) {
         return Err(Problem::bad_request(format!("{extra} was not asked for")));
     }
-    let registry = api.broker.registry();
-    let required = chosen
-        .iter()
-        .filter_map(|d| registry.dataset(d).map(|spec| spec.loa))
-        .max()
-        .unwrap_or(Level::Low);
-    if session.level < required {
-        return Err(step_up(
-            session.level,
-            required,
-            &format!("POST /api/consent/{id}/download"),
-        ));
-    }
-    let purpose = &provider.registration.purpose.en;
-    let request = GatherRequest {
-        subject: session.subject.clone(),
-        datasets: chosen.clone(),
-        purpose: purpose.clone(),
-        requester: row.client_id.clone(),
-    };
-    let outcomes = api.broker.gather(&request).await;
-    let fetched_at = clock::format_ms(clock::now_ms());
-    let mut package = CloudPackage {
-        request_id: row.id.clone(),
-        client_id: row.client_id.clone(),
-        items: Vec::new(),
-    };
-    let mut report = Vec::new();
-    for outcome in &outcomes {
-        let fields = scope.get(&outcome.dataset).cloned().unwrap_or_default();
-        match &outcome.result {
-            FetchResult::Fetched { record } => {
-                package.items.push(CloudItem {
-                    dataset: outcome.dataset.to_string(),
-                    agency: outcome
-                        .agency
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default(),
-                    fetched_at: fetched_at.clone(),
-                    fields: fields.clone(),
-                    record: super::scope::minimise(record, &fields),
-                });
-                report.push(
-                    json!({"dataset": outcome.dataset, "status": "fetched", "fields": fields}),
-                );
-            }
-            FetchResult::Failed { message, .. } => {
-                report.push(
-                    json!({"dataset": outcome.dataset, "status": "failed", "message": message}),
-                );
-            }
-        }
-    }
-    if package.items.is_empty() {
-        return Err(Problem::service_unavailable(
-            "none of the records could be fetched; please try again shortly",
-        )
-        .with("items", report));
-    }
-    let sensitive = package
-        .items
-        .iter()
-        .filter_map(|item| DatasetId::parse(&item.dataset).ok())
-        .any(|d| registry.dataset(&d).is_some_and(|spec| spec.sensitive));
-    let package_id = cloud::put(&api, session.subject.as_str(), &package, sensitive).await?;
+    let retry = format!("POST /api/consent/{id}/download");
+    let gathered =
+        cloud::gather(&api, &session, &provider, &row.id, &chosen, &scope, &retry).await?;
+    let (package_id, package, report) = (gathered.package_id, gathered.package, gathered.report);
     let moved = api
         .store
         .auth_request_advance(&row.id, "pending", "downloaded", Some(&package_id))
@@ -281,23 +215,6 @@ pub(super) struct SendChoice {
     standing_days: Option<u32>,
 }
 
-/// The consent receipt (after ISO/IEC TS 27560 and the Kantara consent
-/// receipt): signed by the platform, verifiable with its JWKS.
-#[derive(Serialize, Deserialize)]
-pub(super) struct Receipt {
-    pub receipt_id: String,
-    pub version: String,
-    pub timestamp: String,
-    pub jurisdiction: String,
-    pub controller: Value,
-    pub subject: String,
-    pub recipient: Value,
-    pub purpose: Value,
-    pub data: Vec<Value>,
-    pub duration: Value,
-    pub terms_url: String,
-}
-
 pub(super) async fn send(
     State(api): State<TransferApi>,
     CitizenSession(session): CitizenSession,
@@ -329,58 +246,16 @@ pub(super) async fn send(
             "the downloaded records have expired; start again",
         ));
     };
+    let consent_id = receipt::record_consent(
+        &api,
+        &session,
+        &provider,
+        &package,
+        choice.standing_days,
+        clock::now_ms() + CODE_TTL_MS + super::TOKEN_TTL_MS,
+    )
+    .await?;
     let now = clock::now_ms();
-    let expires_ms = match choice.standing_days {
-        Some(days) => now + i64::from(days) * 24 * 60 * 60 * 1000,
-        None => now + super::TOKEN_TTL_MS,
-    };
-    let consent_id = uuid::Uuid::new_v4().to_string();
-    let registration = &provider.registration;
-    let receipt = Receipt {
-        receipt_id: consent_id.clone(),
-        version: "mydata-navigator-receipt/1".into(),
-        timestamp: clock::format_ms(now),
-        jurisdiction: "TW".into(),
-        controller: json!({"name": "MyData Navigator", "issuer": &*api.issuer}),
-        subject: session.subject.masked(),
-        recipient: json!({"id": registration.id, "name": registration.name}),
-        purpose: serde_json::to_value(&registration.purpose).map_err(|e| Problem::internal(&e))?,
-        data: package
-            .items
-            .iter()
-            .map(|i| json!({"dataset": i.dataset, "agency": i.agency, "fields": i.fields}))
-            .collect(),
-        duration: match choice.standing_days {
-            Some(days) => {
-                json!({"kind": "standing", "days": days, "until": clock::format_ms(expires_ms)})
-            }
-            None => json!({"kind": "one-time"}),
-        },
-        terms_url: registration.terms_url.clone(),
-    };
-    let signed = api
-        .platform_key
-        .sign("consent-receipt+jwt", &receipt)
-        .map_err(|e| Problem::internal(&e))?;
-    let sent_scope: Scope = package
-        .items
-        .iter()
-        .filter_map(|i| Some((DatasetId::parse(&i.dataset).ok()?, i.fields.clone())))
-        .collect();
-    api.store
-        .consent_insert(&ConsentRow {
-            id: consent_id.clone(),
-            subject: session.subject.to_string(),
-            client_id: row.client_id.clone(),
-            scope: serde_json::to_string(&sent_scope).map_err(|e| Problem::internal(&e))?,
-            receipt: signed,
-            standing: choice.standing_days.is_some(),
-            created_ms: now,
-            expires_ms,
-            revoked_ms: None,
-        })
-        .await
-        .map_err(|e| Problem::internal(&e))?;
     let moved = api
         .store
         .auth_request_advance(&row.id, "downloaded", "sent", None)
@@ -458,92 +333,4 @@ pub(super) async fn deny(
     Ok(axum::Json(
         json!({"redirect_to": redirect_with(&row.redirect_uri, &pairs)?}),
     ))
-}
-
-#[derive(Serialize)]
-pub(super) struct ConsentView {
-    id: String,
-    recipient: String,
-    scope: Value,
-    standing: bool,
-    given_at: String,
-    expires_at: String,
-    revoked_at: Option<String>,
-}
-
-pub(super) async fn list(
-    State(api): State<TransferApi>,
-    CitizenSession(session): CitizenSession,
-) -> Result<axum::Json<Vec<ConsentView>>, Problem> {
-    let rows = api
-        .store
-        .consents_of(session.subject.as_str())
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(ConsentView {
-                scope: serde_json::from_str(&row.scope).map_err(|e| Problem::internal(&e))?,
-                id: row.id,
-                recipient: row.client_id,
-                standing: row.standing,
-                given_at: clock::format_ms(row.created_ms),
-                expires_at: clock::format_ms(row.expires_ms),
-                revoked_at: row.revoked_ms.map(clock::format_ms),
-            })
-        })
-        .collect::<Result<_, Problem>>()
-        .map(axum::Json)
-}
-
-pub(super) async fn revoke(
-    State(api): State<TransferApi>,
-    CitizenSession(session): CitizenSession,
-    Path(id): Path<String>,
-) -> Result<StatusCode, Problem> {
-    let revoked = api
-        .store
-        .consent_revoke(&id, session.subject.as_str(), clock::now_ms())
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-    if !revoked {
-        return Err(Problem::not_found("you have no such consent in force"));
-    }
-    let client = api
-        .store
-        .consent_get(&id)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .map(|c| c.client_id)
-        .unwrap_or_default();
-    record(
-        &api,
-        session.subject.as_str(),
-        "consent.revoked",
-        &client,
-        None,
-        Outcome::Success,
-        format!("consent {id}"),
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-pub(super) async fn receipt(
-    State(api): State<TransferApi>,
-    CitizenSession(session): CitizenSession,
-    Path(id): Path<String>,
-) -> Result<axum::response::Response, Problem> {
-    let row = api
-        .store
-        .consent_get(&id)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .filter(|row| row.subject == session.subject.as_str())
-        .ok_or_else(|| Problem::not_found("you have no such consent"))?;
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/jose")],
-        row.receipt,
-    )
-        .into_response())
 }

@@ -13,9 +13,12 @@
 mod authorize;
 mod cloud;
 mod consent;
+mod consents;
+mod counter;
 mod keys;
 mod metadata;
 mod package;
+mod receipt;
 mod scope;
 mod token;
 
@@ -76,9 +79,11 @@ pub fn router(api: TransferApi) -> Router {
         .route("/api/consent/{id}/download", post(consent::download))
         .route("/api/consent/{id}/send", post(consent::send))
         .route("/api/consent/{id}/deny", post(consent::deny))
-        .route("/api/me/consents", get(consent::list))
-        .route("/api/me/consents/{id}", delete(consent::revoke))
-        .route("/api/me/consents/{id}/receipt", get(consent::receipt))
+        .route("/api/me/consents", get(consents::list))
+        .route("/api/me/consents/{id}", delete(consents::revoke))
+        .route("/api/me/consents/{id}/receipt", get(consents::receipt))
         .route("/api/transfer/package", get(package::package))
+        .route("/api/counter/tickets", post(counter::issue))
+        .route("/api/counter/redeem", post(counter::redeem))
         .with_state(api)
 }

@@ -21,7 +21,8 @@ use super::consent::digest;
 use crate::audit::{NewEntry, Outcome};
 use crate::clock;
 use crate::http::Problem;
-use crate::services::encryption_key;
+use crate::services::{ServiceProvider, encryption_key};
+use crate::store::{CloudPackageRow, ConsentRow};
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
@@ -60,7 +61,42 @@ pub(super) async fn package(
         .await
         .map_err(|e| Problem::internal(&e))?
         .ok_or_else(|| Problem::forbidden("this service provider is not active"))?;
-    let Some((cloud_row, stored)) = cloud::get(&api, &row.package_id).await? else {
+    let sealed = seal(&api, &provider, &consent, &row.package_id).await?;
+    if !api
+        .store
+        .token_use(&token_hash, now)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+    {
+        return Err(refused());
+    }
+    delivered(&api, &provider, &consent, &sealed, "transfer.package").await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "application/jose"),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        sealed.jwe,
+    )
+        .into_response())
+}
+
+/// A package ready to hand over.
+pub(super) struct Sealed {
+    pub jwe: String,
+    cloud_row: CloudPackageRow,
+    datasets: Vec<String>,
+}
+
+/// Signs and encrypts the package `package_id` for `provider`.
+pub(super) async fn seal(
+    api: &TransferApi,
+    provider: &ServiceProvider,
+    consent: &ConsentRow,
+    package_id: &str,
+) -> Result<Sealed, Problem> {
+    let now = clock::now_ms();
+    let Some((cloud_row, stored)) = cloud::get(api, package_id).await? else {
         return Err(Problem::new(
             axum::http::StatusCode::GONE,
             "the records are no longer in the personal cloud",
@@ -87,7 +123,7 @@ pub(super) async fn package(
         .collect();
     let body = json!({
         "iss": &*api.issuer,
-        "aud": row.client_id,
+        "aud": provider.registration.id,
         "iat": now / 1000,
         "package_id": cloud_row.id,
         "consent_id": consent.id,
@@ -108,40 +144,44 @@ pub(super) async fn package(
         .encipherer()
         .and_then(|encipherer| encipherer.encipher::<JweA256GCMEncipher>(&jwe))
         .map_err(|e| Problem::internal(&format!("{e:?}")))?;
-    if !api
-        .store
-        .token_use(&token_hash, now)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-    {
-        return Err(refused());
-    }
-    for item in &stored.items {
+    Ok(Sealed {
+        jwe: encrypted.to_string(),
+        cloud_row,
+        datasets: stored.items.into_iter().map(|item| item.dataset).collect(),
+    })
+}
+
+/// After a package has been claimed: one audit entry per dataset, and
+/// sensitive records leave the personal cloud.
+pub(super) async fn delivered(
+    api: &TransferApi,
+    provider: &ServiceProvider,
+    consent: &ConsentRow,
+    sealed: &Sealed,
+    event: &str,
+) -> Result<(), Problem> {
+    for dataset in &sealed.datasets {
         api.audit
             .append(NewEntry {
-                event: "transfer.package".into(),
-                actor: row.client_id.clone(),
+                event: event.into(),
+                actor: provider.registration.id.clone(),
                 subject: Some(consent.subject.clone()),
-                dataset: Some(item.dataset.clone()),
+                dataset: Some(dataset.clone()),
                 purpose: provider.registration.purpose.en.clone(),
                 outcome: Outcome::Success.as_str().into(),
-                detail: format!("sent to {} under consent {}", row.client_id, consent.id),
+                detail: format!(
+                    "sent to {} under consent {}",
+                    provider.registration.id, consent.id
+                ),
             })
             .await
             .map_err(|e| Problem::internal(&e))?;
     }
-    if cloud_row.sensitive {
+    if sealed.cloud_row.sensitive {
         api.store
-            .cloud_delete(&cloud_row.id)
+            .cloud_delete(&sealed.cloud_row.id)
             .await
             .map_err(|e| Problem::internal(&e))?;
     }
-    Ok((
-        [
-            (CONTENT_TYPE, "application/jose"),
-            (CACHE_CONTROL, "no-store"),
-        ],
-        encrypted.to_string(),
-    )
-        .into_response())
+    Ok(())
 }

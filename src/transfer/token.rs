@@ -24,7 +24,7 @@ use crate::clock;
 use crate::services::{ServiceProvider, client_verifier};
 use crate::store::AccessTokenRow;
 
-const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub(super) const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const MAX_ASSERTION_LIFETIME_MS: i64 = 5 * 60 * 1000;
 
 #[derive(Deserialize)]
@@ -41,7 +41,7 @@ pub(super) struct TokenRequest {
 pub(super) struct OAuthError {
     status: StatusCode,
     error: &'static str,
-    description: String,
+    pub(super) description: String,
 }
 
 impl OAuthError {
@@ -89,15 +89,17 @@ struct AssertionClaims {
 }
 
 /// The client, authenticated by its signed assertion.
-async fn authenticate(
+pub(super) async fn authenticate(
     api: &TransferApi,
-    request: &TokenRequest,
+    client_id: Option<&str>,
+    assertion_type: Option<&str>,
+    assertion: Option<&str>,
 ) -> Result<ServiceProvider, OAuthError> {
     let invalid = |why: &str| OAuthError::new("invalid_client", why);
-    if request.client_assertion_type.as_deref() != Some(ASSERTION_TYPE) {
+    if assertion_type != Some(ASSERTION_TYPE) {
         return Err(invalid("authenticate with private_key_jwt"));
     }
-    let (Some(client_id), Some(assertion)) = (&request.client_id, &request.client_assertion) else {
+    let (Some(client_id), Some(assertion)) = (client_id, assertion) else {
         return Err(invalid("client_id and client_assertion are required"));
     };
     let provider = api
@@ -169,7 +171,13 @@ pub(super) async fn token(
 ) -> Result<Response, OAuthError> {
     let axum::Form(request) =
         form.map_err(|e| OAuthError::new("invalid_request", e.body_text()))?;
-    let provider = authenticate(&api, &request).await?;
+    let provider = authenticate(
+        &api,
+        request.client_id.as_deref(),
+        request.client_assertion_type.as_deref(),
+        request.client_assertion.as_deref(),
+    )
+    .await?;
     if request.grant_type.as_deref() != Some("authorization_code") {
         return Err(OAuthError::new(
             "unsupported_grant_type",

@@ -6,6 +6,7 @@ mod bad_input;
 mod broker;
 mod citizen_card;
 mod citizens;
+mod counter;
 mod helpers;
 mod identity;
 mod model_files;

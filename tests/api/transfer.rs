@@ -72,7 +72,7 @@ async fn set_state(app: &TestApp, id: &str, state: &str) {
 }
 
 /// A demo bank, registered and reviewed.
-async fn active_bank(app: &TestApp, id: &str) -> DemoProvider {
+pub async fn active_bank(app: &TestApp, id: &str) -> DemoProvider {
     let bank = bank(app, id);
     let registration = bank.registration(&bank_datasets()).unwrap();
     let response = admin(
@@ -129,7 +129,7 @@ struct Granted {
 }
 
 /// A session at `substantial` for the citizen (knowledge factors + TOTP).
-async fn substantial(app: &TestApp, citizen: &Citizen) -> String {
+pub async fn substantial(app: &TestApp, citizen: &Citizen) -> String {
     let cookie = login_as(app, citizen).await;
     step_up_with_totp(app, &cookie).await
 }
