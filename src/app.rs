@@ -204,14 +204,32 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), AppError> {
         tracing::info!(addr = %self.local_addr(), "navigator serving");
+        let sweeper = tokio::spawn(sweep_personal_clouds(self.store.clone()));
         // Peer addresses feed the per-address login lockout.
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
-            .map_err(AppError::Serve)
+            .map_err(AppError::Serve);
+        sweeper.abort();
+        served
+    }
+}
+
+/// Deletes personal-cloud packages past their time to live every minute,
+/// so that records nobody comes back for do not linger. Each server runs
+/// one; the delete is idempotent, so several side by side do no harm.
+async fn sweep_personal_clouds(store: Arc<dyn Store>) {
+    let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every_minute.tick().await;
+        match store.cloud_purge_expired(crate::clock::now_ms()).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired personal-cloud packages deleted"),
+            Err(error) => tracing::warn!(%error, "could not sweep the personal cloud"),
+        }
     }
 }
 

@@ -130,6 +130,43 @@ impl DemoProvider {
         }
     }
 
+    /// As [`Self::begin`], but the parameters are pushed first (RFC 9126)
+    /// and the browser carries only `client_id` and `request_uri`.
+    pub async fn push(&self, scope: &str) -> Result<Begun, DemoError> {
+        let begun = self.begin(scope);
+        let mut form: Vec<(String, String)> = reqwest::Url::parse(&begun.authorize_url)
+            .map_err(|e| DemoError::Package(e.to_string()))?
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        form.push((
+            "client_assertion_type".into(),
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+        ));
+        form.push(("client_assertion".into(), self.client_assertion()?));
+        let mut url = self.platform.clone();
+        url.set_path("/oauth/par");
+        let response = self.http.post(url).form(&form).send().await?;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await?;
+        let Some(request_uri) = body["request_uri"].as_str().filter(|_| status == 201) else {
+            return Err(DemoError::Refused {
+                status,
+                body: body.to_string(),
+            });
+        };
+        let mut authorize = self.platform.clone();
+        authorize.set_path("/oauth/authorize");
+        authorize
+            .query_pairs_mut()
+            .append_pair("client_id", &self.client_id)
+            .append_pair("request_uri", request_uri);
+        Ok(Begun {
+            authorize_url: authorize.to_string(),
+            ..begun
+        })
+    }
+
     /// A fresh `private_key_jwt` client assertion.
     pub fn client_assertion(&self) -> Result<String, DemoError> {
         let now = std::time::SystemTime::now()
@@ -191,6 +228,31 @@ impl DemoProvider {
                 body: body.to_string(),
             }),
         }
+    }
+
+    /// Uses a standing consent's refresh token: a new transfer.
+    pub async fn refresh_response(
+        &self,
+        refresh_token: &str,
+    ) -> Result<reqwest::Response, DemoError> {
+        let assertion = self.client_assertion()?;
+        let mut url = self.platform.clone();
+        url.set_path("/oauth/token");
+        Ok(self
+            .http
+            .post(url)
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+                ("client_id", &self.client_id),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", &assertion),
+            ])
+            .send()
+            .await?)
     }
 
     /// The encrypted package as the platform sends it.

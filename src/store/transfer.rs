@@ -54,6 +54,8 @@ pub struct ConsentRow {
     pub created_ms: i64,
     pub expires_ms: i64,
     pub revoked_ms: Option<i64>,
+    /// Digest of the current refresh token of a standing consent.
+    pub refresh_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +123,19 @@ pub trait TransferStore {
     async fn consent_get(&self, id: &str) -> Result<Option<ConsentRow>, StoreError>;
     /// A citizen's consents, newest first.
     async fn consents_of(&self, subject: &str) -> Result<Vec<ConsentRow>, StoreError>;
+    /// The consent whose current refresh token has this digest.
+    async fn consent_by_refresh(
+        &self,
+        refresh_hash: &str,
+    ) -> Result<Option<ConsentRow>, StoreError>;
+    /// Replaces the refresh token's digest if it is still `current`;
+    /// `false` when another call rotated it first.
+    async fn consent_rotate_refresh(
+        &self,
+        id: &str,
+        current: Option<&str>,
+        next: &str,
+    ) -> Result<bool, StoreError>;
     /// `false` when it is not this citizen's, or was revoked already.
     async fn consent_revoke(&self, id: &str, subject: &str, at_ms: i64)
     -> Result<bool, StoreError>;
@@ -399,7 +414,7 @@ macro_rules! impl_transfer_store {
             ) -> Result<Option<$crate::store::ConsentRow>, $crate::store::StoreError> {
                 let row = sqlx::query(
                     "SELECT id, subject, client_id, scope, receipt, standing, created_ms, \
-                     expires_ms, revoked_ms FROM consents WHERE id = $1",
+                     expires_ms, revoked_ms, refresh_hash FROM consents WHERE id = $1",
                 )
                 .bind(id)
                 .fetch_optional(&self.pool)
@@ -413,7 +428,7 @@ macro_rules! impl_transfer_store {
             ) -> Result<Vec<$crate::store::ConsentRow>, $crate::store::StoreError> {
                 let rows = sqlx::query(
                     "SELECT id, subject, client_id, scope, receipt, standing, created_ms, \
-                     expires_ms, revoked_ms FROM consents WHERE subject = $1 \
+                     expires_ms, revoked_ms, refresh_hash FROM consents WHERE subject = $1 \
                      ORDER BY created_ms DESC",
                 )
                 .bind(subject)
@@ -423,6 +438,48 @@ macro_rules! impl_transfer_store {
                     .map(consent_from)
                     .collect::<Result<_, sqlx::Error>>()
                     .map_err(Into::into)
+            }
+
+            async fn consent_by_refresh(
+                &self,
+                refresh_hash: &str,
+            ) -> Result<Option<$crate::store::ConsentRow>, $crate::store::StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, subject, client_id, scope, receipt, standing, created_ms, \
+                     expires_ms, revoked_ms, refresh_hash FROM consents WHERE refresh_hash = $1",
+                )
+                .bind(refresh_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| consent_from(&row))
+                    .transpose()
+                    .map_err(Into::into)
+            }
+
+            async fn consent_rotate_refresh(
+                &self,
+                id: &str,
+                current: Option<&str>,
+                next: &str,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let done = match current {
+                    Some(current) => sqlx::query(
+                        "UPDATE consents SET refresh_hash = $1 WHERE id = $2 AND refresh_hash = $3",
+                    )
+                    .bind(next)
+                    .bind(id)
+                    .bind(current)
+                    .execute(&self.pool)
+                    .await?,
+                    None => sqlx::query(
+                        "UPDATE consents SET refresh_hash = $1 WHERE id = $2 AND refresh_hash IS NULL",
+                    )
+                    .bind(next)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?,
+                };
+                Ok(done.rows_affected() == 1)
             }
 
             async fn consent_revoke(
@@ -630,6 +687,7 @@ macro_rules! impl_transfer_store {
         where
             for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
             for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
             for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
             for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
             &'static str: sqlx::ColumnIndex<R>,
@@ -644,6 +702,7 @@ macro_rules! impl_transfer_store {
                 created_ms: row.try_get("created_ms")?,
                 expires_ms: row.try_get("expires_ms")?,
                 revoked_ms: row.try_get("revoked_ms")?,
+                refresh_hash: row.try_get("refresh_hash")?,
             })
         }
     };

@@ -1,4 +1,7 @@
-//! `GET /oauth/authorize`: the authorization code flow's front door.
+//! `GET /oauth/authorize`: the authorization code flow's front door, and
+//! `POST /oauth/par`, where a client may push the same parameters first
+//! (RFC 9126, authenticated like the token endpoint) and then send the
+//! browser with only `client_id` and the `request_uri` it got back.
 //!
 //! An unknown, inactive client or a redirect URI not registered exactly is
 //! answered here (400), never by redirecting. Every other fault goes back
@@ -9,15 +12,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{REQUEST_TTL_MS, TransferApi, scope};
 use crate::clock;
 use crate::http::{Problem, Query};
 use crate::store::AuthRequestRow;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize, Default)]
 pub(super) struct AuthorizeParams {
+    request_uri: Option<String>,
     response_type: Option<String>,
     client_id: Option<String>,
     redirect_uri: Option<String>,
@@ -54,14 +58,112 @@ fn is_s256_challenge(challenge: &str) -> bool {
 
 const MAX_STATE: usize = 512;
 
+const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+const PUSHED_KIND: &str = "oauth.par";
+const PUSHED_TTL_MS: i64 = 90 * 1000;
+
+/// The parameters a client pushed, taken once.
+async fn pushed(
+    api: &TransferApi,
+    client_id: &str,
+    request_uri: &str,
+) -> Result<AuthorizeParams, Problem> {
+    let unknown = || Problem::bad_request("request_uri is unknown, expired or used");
+    let id = request_uri
+        .strip_prefix(REQUEST_URI_PREFIX)
+        .ok_or_else(unknown)?;
+    let row = api
+        .store
+        .challenge_take(id, PUSHED_KIND)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .filter(|row| row.expires_ms > clock::now_ms() && row.subject.as_deref() == Some(client_id))
+        .ok_or_else(unknown)?;
+    serde_json::from_str(&row.state).map_err(|e| Problem::internal(&e))
+}
+
+#[derive(Deserialize)]
+pub(super) struct PushedRequest {
+    client_assertion_type: Option<String>,
+    client_assertion: Option<String>,
+    #[serde(flatten)]
+    params: AuthorizeParams,
+}
+
+/// `POST /oauth/par`: stores the parameters for ninety seconds.
+pub(super) async fn push(
+    State(api): State<TransferApi>,
+    form: Result<axum::Form<PushedRequest>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let oauth_error = |status: StatusCode, error: &str, description: &str| {
+        (
+            status,
+            axum::Json(serde_json::json!({"error": error, "error_description": description})),
+        )
+            .into_response()
+    };
+    let Ok(axum::Form(request)) = form else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body is not a valid form",
+        );
+    };
+    let provider = match super::token::authenticate(
+        &api,
+        request.params.client_id.as_deref(),
+        request.client_assertion_type.as_deref(),
+        request.client_assertion.as_deref(),
+    )
+    .await
+    {
+        Ok(provider) => provider,
+        Err(e) => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", &e.description),
+    };
+    if request.params.request_uri.is_some() {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "request_uri cannot be pushed",
+        );
+    }
+    let now = clock::now_ms();
+    let row = crate::store::ChallengeRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        kind: PUSHED_KIND.into(),
+        subject: Some(provider.registration.id.clone()),
+        state: match serde_json::to_string(&request.params) {
+            Ok(state) => state,
+            Err(e) => return Problem::internal(&e).into_response(),
+        },
+        expires_ms: now + PUSHED_TTL_MS,
+    };
+    if let Err(e) = api.store.challenge_put(&row, now).await {
+        return Problem::internal(&e).into_response();
+    }
+    (
+        StatusCode::CREATED,
+        axum::Json(serde_json::json!({
+            "request_uri": format!("{REQUEST_URI_PREFIX}{}", row.id),
+            "expires_in": PUSHED_TTL_MS / 1000,
+        })),
+    )
+        .into_response()
+}
+
 pub(super) async fn authorize(
     State(api): State<TransferApi>,
     Query(params): Query<AuthorizeParams>,
 ) -> Result<Response, Problem> {
     let client_id = params
         .client_id
-        .as_deref()
+        .clone()
         .ok_or_else(|| Problem::bad_request("client_id is missing"))?;
+    let client_id = client_id.as_str();
+    let params = match &params.request_uri {
+        Some(request_uri) => pushed(&api, client_id, request_uri).await?,
+        None => params,
+    };
     let provider = api
         .services
         .active(client_id)

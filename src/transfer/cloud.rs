@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::scope::{Scope, minimise};
 use crate::broker::{FetchResult, GatherRequest};
 use crate::identity::{Session, step_up};
-use crate::ids::{DatasetId, Level};
+use crate::ids::{DatasetId, Level, NationalId};
 use crate::services::ServiceProvider;
 
 use super::{CLOUD_TTL_MS, TransferApi};
@@ -115,10 +115,25 @@ pub(super) async fn gather(
     if session.level < required {
         return Err(step_up(session.level, required, retry));
     }
+    fetch(api, &session.subject, provider, request_id, chosen, scope).await
+}
+
+/// Fetches `chosen` for `subject` through the broker on `provider`'s
+/// behalf, keeps the consented fields and seals them in the cloud. The
+/// caller has established the consent and the level.
+pub(super) async fn fetch(
+    api: &TransferApi,
+    subject: &NationalId,
+    provider: &ServiceProvider,
+    request_id: &str,
+    chosen: &[DatasetId],
+    scope: &Scope,
+) -> Result<Gathered, Problem> {
+    let registry = api.broker.registry();
     let purpose = &provider.registration.purpose.en;
     let client_id = &provider.registration.id;
     let request = GatherRequest {
-        subject: session.subject.clone(),
+        subject: subject.clone(),
         datasets: chosen.to_vec(),
         purpose: purpose.clone(),
         requester: client_id.clone(),
@@ -168,7 +183,7 @@ pub(super) async fn gather(
         .iter()
         .filter_map(|item| DatasetId::parse(&item.dataset).ok())
         .any(|d| registry.dataset(&d).is_some_and(|spec| spec.sensitive));
-    let package_id = put(api, session.subject.as_str(), &package, sensitive).await?;
+    let package_id = put(api, subject.as_str(), &package, sensitive).await?;
     Ok(Gathered {
         package_id,
         package,

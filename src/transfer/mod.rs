@@ -74,6 +74,7 @@ pub fn router(api: TransferApi) -> Router {
         )
         .route("/.well-known/jwks.json", get(metadata::jwks))
         .route("/oauth/authorize", get(authorize::authorize))
+        .route("/oauth/par", post(authorize::push))
         .route("/oauth/token", post(token::token))
         .route("/api/consent/{id}", get(consent::show))
         .route("/api/consent/{id}/download", post(consent::download))

@@ -92,6 +92,7 @@ pub(super) async fn record_consent(
             created_ms: now,
             expires_ms,
             revoked_ms: None,
+            refresh_hash: None,
         })
         .await
         .map_err(|e| Problem::internal(&e))?;

@@ -4,8 +4,9 @@
 //! with the key it registered, `iss` = `sub` = its id, `aud` this issuer or
 //! the token endpoint, expiring within five minutes, its `jti` used once.
 //! The code must be unexpired and unused, issued to this client for this
-//! redirect URI, and the PKCE verifier must hash to the challenge. Errors
-//! follow RFC 6749 §5.2.
+//! redirect URI, and the PKCE verifier must hash to the challenge. A
+//! standing consent also yields a refresh token: each use is a new,
+//! audited transfer, and rotates it. Errors follow RFC 6749 §5.2.
 
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
@@ -36,6 +37,7 @@ pub(super) struct TokenRequest {
     client_id: Option<String>,
     client_assertion_type: Option<String>,
     client_assertion: Option<String>,
+    refresh_token: Option<String>,
 }
 
 pub(super) struct OAuthError {
@@ -178,12 +180,21 @@ pub(super) async fn token(
         request.client_assertion.as_deref(),
     )
     .await?;
-    if request.grant_type.as_deref() != Some("authorization_code") {
-        return Err(OAuthError::new(
+    match request.grant_type.as_deref() {
+        Some("authorization_code") => redeem_code(&api, &provider, &request).await,
+        Some("refresh_token") => refresh(&api, &provider, &request).await,
+        _ => Err(OAuthError::new(
             "unsupported_grant_type",
-            "only authorization_code is supported",
-        ));
+            "use authorization_code or refresh_token",
+        )),
     }
+}
+
+async fn redeem_code(
+    api: &TransferApi,
+    provider: &ServiceProvider,
+    request: &TokenRequest,
+) -> Result<Response, OAuthError> {
     let grant = |why: &str| OAuthError::new("invalid_grant", why);
     let code = request
         .code
@@ -221,25 +232,111 @@ pub(super) async fn token(
     let package_id = authorization
         .package_id
         .ok_or_else(|| grant("nothing was downloaded for this request"))?;
+    let consent = api
+        .store
+        .consent_get(&consent_id)
+        .await
+        .map_err(|e| OAuthError::internal(&e))?
+        .ok_or_else(|| grant("the consent behind this code is gone"))?;
+    let refresh = if consent.standing {
+        let refresh = hex::encode(rand::random::<[u8; 32]>());
+        api.store
+            .consent_rotate_refresh(&consent.id, None, &digest(&refresh))
+            .await
+            .map_err(|e| OAuthError::internal(&e))?;
+        Some(refresh)
+    } else {
+        None
+    };
+    issue(api, provider, &consent.id, package_id, refresh).await
+}
+
+/// A standing consent's next transfer: the records are fetched afresh
+/// (and audited) into a new package, and the refresh token rotates.
+async fn refresh(
+    api: &TransferApi,
+    provider: &ServiceProvider,
+    request: &TokenRequest,
+) -> Result<Response, OAuthError> {
+    let grant = |why: &str| OAuthError::new("invalid_grant", why);
+    let presented = digest(request.refresh_token.as_deref().unwrap_or(""));
+    let now = clock::now_ms();
+    let consent = api
+        .store
+        .consent_by_refresh(&presented)
+        .await
+        .map_err(|e| OAuthError::internal(&e))?
+        .filter(|c| c.client_id == provider.registration.id)
+        .ok_or_else(|| grant("the refresh token is unknown or was rotated"))?;
+    if consent.revoked_ms.is_some() || consent.expires_ms <= now {
+        return Err(grant("the consent has been withdrawn or has ended"));
+    }
+    let next = hex::encode(rand::random::<[u8; 32]>());
+    let rotated = api
+        .store
+        .consent_rotate_refresh(&consent.id, Some(&presented), &digest(&next))
+        .await
+        .map_err(|e| OAuthError::internal(&e))?;
+    if !rotated {
+        return Err(grant("the refresh token is unknown or was rotated"));
+    }
+    let subject =
+        crate::ids::NationalId::parse(&consent.subject).map_err(|e| OAuthError::internal(&e))?;
+    let scope: super::Scope =
+        serde_json::from_str(&consent.scope).map_err(|e| OAuthError::internal(&e))?;
+    let chosen: Vec<_> = scope.keys().cloned().collect();
+    let gathered = super::cloud::fetch(api, &subject, provider, &consent.id, &chosen, &scope)
+        .await
+        .map_err(|problem| OAuthError {
+            status: problem.status,
+            error: "temporarily_unavailable",
+            description: problem.detail.unwrap_or_default(),
+        })?;
+    api.audit
+        .append(crate::audit::NewEntry {
+            event: "consent.refresh".into(),
+            actor: provider.registration.id.clone(),
+            subject: Some(consent.subject.clone()),
+            dataset: None,
+            purpose: provider.registration.purpose.en.clone(),
+            outcome: crate::audit::Outcome::Success.as_str().into(),
+            detail: format!("a new transfer under standing consent {}", consent.id),
+        })
+        .await
+        .map_err(|e| OAuthError::internal(&e))?;
+    issue(api, provider, &consent.id, gathered.package_id, Some(next)).await
+}
+
+async fn issue(
+    api: &TransferApi,
+    provider: &ServiceProvider,
+    consent_id: &str,
+    package_id: String,
+    refresh_token: Option<String>,
+) -> Result<Response, OAuthError> {
     let token = hex::encode(rand::random::<[u8; 32]>());
     api.store
         .token_insert(&AccessTokenRow {
             token_hash: digest(&token),
-            consent_id,
+            consent_id: consent_id.to_owned(),
             client_id: provider.registration.id.clone(),
             package_id,
-            expires_ms: now + TOKEN_TTL_MS,
+            expires_ms: clock::now_ms() + TOKEN_TTL_MS,
             used_ms: None,
         })
         .await
         .map_err(|e| OAuthError::internal(&e))?;
+    let mut body = json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": TOKEN_TTL_MS / 1000,
+    });
+    if let Some(refresh_token) = refresh_token {
+        body["refresh_token"] = json!(refresh_token);
+    }
     Ok((
         [(axum::http::header::CACHE_CONTROL, "no-store")],
-        axum::Json(json!({
-            "access_token": token,
-            "token_type": "Bearer",
-            "expires_in": TOKEN_TTL_MS / 1000,
-        })),
+        axum::Json(body),
     )
         .into_response())
 }

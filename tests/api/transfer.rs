@@ -17,6 +17,8 @@ use crate::session::{get_with_cookie, login_as, post_with_cookie, step_up_with_t
 on_both_stores!(
     the_citizen_consents_twice_and_the_provider_reads_only_what_was_ticked,
     bad_authorization_requests_are_refused,
+    pushed_authorization_requests_are_accepted_once,
+    a_standing_consent_refreshes_until_revoked,
     codes_and_tokens_work_once_for_their_client_only,
     revocation_and_suspension_stop_transfers,
     packages_cannot_be_read_by_others_or_altered,
@@ -695,4 +697,158 @@ async fn the_personal_cloud_forgets(backend: Backend) {
         .unwrap();
     let sent = post_with_cookie(&app, &format!("/api/consent/{id}/send"), &cookie, json!({})).await;
     assert_eq!(sent.status(), 410);
+}
+
+async fn pushed_authorization_requests_are_accepted_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let bank = active_bank(&app, "demo-bank").await;
+    let citizen = some_citizen();
+    let cookie = substantial(&app, &citizen).await;
+
+    let begun = bank.push("tax.income").await.unwrap();
+    assert!(
+        !begun.authorize_url.contains("code_challenge"),
+        "only the reference travels"
+    );
+    let id = open_consent(&begun.authorize_url).await;
+    let download = post_with_cookie(
+        &app,
+        &format!("/api/consent/{id}/download"),
+        &cookie,
+        json!({"datasets": ["tax.income"]}),
+    )
+    .await;
+    assert_eq!(download.status(), 200);
+    let sent: Value =
+        post_with_cookie(&app, &format!("/api/consent/{id}/send"), &cookie, json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+    let back = query(sent["redirect_to"].as_str().unwrap());
+    assert_eq!(back["state"], begun.state);
+    let token = bank
+        .token(&back["code"], &begun.code_verifier)
+        .await
+        .unwrap();
+    bank.open_package(&bank.fetch_package(&token).await.unwrap())
+        .await
+        .unwrap();
+
+    // The request_uri was taken; another client cannot use this one's.
+    let again = browser().get(&begun.authorize_url).send().await.unwrap();
+    assert_eq!(again.status(), 400);
+    let _other = active_bank(&app, "other-bank").await;
+    let pushed = bank.push("tax.income").await.unwrap();
+    let hijacked = pushed
+        .authorize_url
+        .replace("client_id=demo-bank", "client_id=other-bank");
+    assert_eq!(browser().get(&hijacked).send().await.unwrap().status(), 400);
+
+    // Pushing needs client authentication.
+    let anonymous = app
+        .client
+        .post(app.url("/oauth/par"))
+        .form(&[("client_id", "demo-bank"), ("response_type", "code")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}
+
+async fn a_standing_consent_refreshes_until_revoked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let bank = active_bank(&app, "demo-bank").await;
+    let citizen = some_citizen();
+    let cookie = substantial(&app, &citizen).await;
+
+    // A one-time consent has no refresh token.
+    let granted = grant(&app, &bank, &cookie, "tax.income", &["tax.income"]).await;
+    let body: Value = bank
+        .token_response(&granted.code, &granted.verifier)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body.get("refresh_token").is_none());
+
+    let begun = bank.begin("tax.income");
+    let id = open_consent(&begun.authorize_url).await;
+    let download = post_with_cookie(
+        &app,
+        &format!("/api/consent/{id}/download"),
+        &cookie,
+        json!({"datasets": ["tax.income"]}),
+    )
+    .await;
+    assert_eq!(download.status(), 200);
+    let sent: Value = post_with_cookie(
+        &app,
+        &format!("/api/consent/{id}/send"),
+        &cookie,
+        json!({"standing_days": 30}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let code = query(sent["redirect_to"].as_str().unwrap())["code"].clone();
+    let body: Value = bank
+        .token_response(&code, &begun.code_verifier)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first_refresh = body["refresh_token"].as_str().unwrap().to_owned();
+    let first = bank
+        .fetch_package(body["access_token"].as_str().unwrap())
+        .await
+        .unwrap();
+    let first = bank.open_package(&first).await.unwrap();
+
+    let refreshed: Value = bank
+        .refresh_response(&first_refresh)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(second_refresh, first_refresh, "rotated at each use");
+    let second = bank
+        .fetch_package(refreshed["access_token"].as_str().unwrap())
+        .await
+        .unwrap();
+    let second = bank.open_package(&second).await.unwrap();
+    assert_ne!(
+        second.package_id, first.package_id,
+        "a new transfer, fetched afresh"
+    );
+    assert_eq!(second.consent_id, first.consent_id);
+    assert_eq!(second.records, first.records);
+
+    let reused = bank.refresh_response(&first_refresh).await.unwrap();
+    assert_eq!(reused.status(), 400);
+
+    let receipt = get_with_cookie(
+        &app,
+        &format!("/api/me/consents/{}/receipt", first.consent_id),
+        &cookie,
+    )
+    .await;
+    assert_eq!(receipt.status(), 200);
+    let revoked = app
+        .client
+        .delete(app.url(&format!("/api/me/consents/{}", first.consent_id)))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    let after = bank.refresh_response(&second_refresh).await.unwrap();
+    assert_eq!(after.status(), 400);
+    let trail = app.trail(citizen.identity.national_id.as_str()).await;
+    assert!(trail.iter().any(|e| e["event"] == "consent.refresh"));
 }
