@@ -173,6 +173,12 @@ impl AuditLog {
         Ok(self.store.audit_trail(subject, limit).await?)
     }
 
+    /// What one actor caused, newest first: a service provider's transfer
+    /// log is the entries it is the actor of.
+    pub async fn by_actor(&self, actor: &str, limit: i64) -> Result<Vec<Entry>, AuditError> {
+        Ok(self.store.audit_by_actor(actor, limit).await?)
+    }
+
     pub async fn verify(&self) -> Result<VerifyReport, AuditError> {
         verify::verify_chain(self.store.as_ref()).await
     }

@@ -4,6 +4,9 @@
 //!   state `pending`; 400 listing every problem; 409 when the id is taken.
 //! - `GET /api/admin/service-providers`, `GET …/{id}`.
 //! - `POST /api/admin/service-providers/{id}/state` `{"state"}` → review.
+//! - `GET /api/admin/service-providers/{id}/transfers`: its transfer log
+//!   (every fetch, consent, transfer and counter attempt on its behalf),
+//!   newest first, from the audit log, which keeps at least a year.
 
 use std::sync::Arc;
 
@@ -38,6 +41,10 @@ pub fn router(
         .route("/api/admin/service-providers", post(register).get(list))
         .route("/api/admin/service-providers/{id}", get(show))
         .route("/api/admin/service-providers/{id}/state", post(set_state))
+        .route(
+            "/api/admin/service-providers/{id}/transfers",
+            get(transfers),
+        )
         .with_state(AdminApi {
             store,
             registry,
@@ -180,4 +187,40 @@ async fn set_state(
     )
     .await?;
     current(api.store.as_ref(), &id).await.map(axum::Json)
+}
+
+#[derive(Serialize)]
+struct TransferEntry {
+    at: String,
+    event: String,
+    subject: Option<String>,
+    dataset: Option<String>,
+    outcome: String,
+    detail: String,
+}
+
+async fn transfers(
+    _: Operator,
+    State(api): State<AdminApi>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Vec<TransferEntry>>, Problem> {
+    current(api.store.as_ref(), &id).await?;
+    let entries = api
+        .audit
+        .by_actor(&id, 10_000)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(axum::Json(
+        entries
+            .into_iter()
+            .map(|entry| TransferEntry {
+                at: clock::format_ms(entry.at_ms),
+                event: entry.event,
+                subject: entry.subject,
+                dataset: entry.dataset,
+                outcome: entry.outcome,
+                detail: entry.detail,
+            })
+            .collect(),
+    ))
 }

@@ -102,6 +102,9 @@ pub trait Store: CeremonyStore + TransferStore + Send + Sync + 'static {
     /// One subject's entries, newest first.
     async fn audit_trail(&self, subject: &str, limit: i64) -> Result<Vec<Entry>, StoreError>;
 
+    /// Entries one actor (a service provider, say) caused, newest first.
+    async fn audit_by_actor(&self, actor: &str, limit: i64) -> Result<Vec<Entry>, StoreError>;
+
     /// Removes the oldest entries written before `before_ms` and moves the
     /// checkpoint to the last one removed.
     async fn audit_purge(&self, before_ms: i64) -> Result<PurgeReport, StoreError>;

@@ -159,6 +159,23 @@ macro_rules! impl_sql_store {
                 Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
             }
 
+            async fn audit_by_actor(
+                &self,
+                actor: &str,
+                limit: i64,
+            ) -> Result<Vec<$crate::audit::Entry>, $crate::store::StoreError> {
+                let sql = format!(
+                    "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE actor = $1 \
+                     ORDER BY seq DESC LIMIT $2"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(actor)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
+            }
+
             async fn audit_purge(
                 &self,
                 before_ms: i64,

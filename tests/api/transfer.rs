@@ -851,4 +851,25 @@ async fn a_standing_consent_refreshes_until_revoked(backend: Backend) {
     assert_eq!(after.status(), 400);
     let trail = app.trail(citizen.identity.national_id.as_str()).await;
     assert!(trail.iter().any(|e| e["event"] == "consent.refresh"));
+
+    // The provider's own transfer log, for the operator.
+    let log: Vec<Value> = app
+        .client
+        .get(app.url("/api/admin/service-providers/demo-bank/transfers"))
+        .bearer_auth(OPERATOR_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sent = log
+        .iter()
+        .filter(|e| e["event"] == "transfer.package")
+        .count();
+    assert_eq!(sent, 2, "the standing consent's two transfers");
+    assert!(
+        log.iter()
+            .all(|e| e["subject"] == citizen.identity.national_id.as_str())
+    );
 }
