@@ -195,26 +195,30 @@ impl DemoProvider {
         code: &str,
         code_verifier: &str,
     ) -> Result<reqwest::Response, DemoError> {
+        self.post_token(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &self.redirect_uri),
+            ("code_verifier", code_verifier),
+        ])
+        .await
+    }
+
+    /// A grant at the token endpoint, authenticated with a fresh assertion.
+    async fn post_token(&self, grant: &[(&str, &str)]) -> Result<reqwest::Response, DemoError> {
         let assertion = self.client_assertion()?;
+        let mut form = grant.to_vec();
+        form.extend([
+            ("client_id", self.client_id.as_str()),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &assertion),
+        ]);
         let mut url = self.platform.clone();
         url.set_path("/oauth/token");
-        Ok(self
-            .http
-            .post(url)
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", &self.redirect_uri),
-                ("code_verifier", code_verifier),
-                ("client_id", &self.client_id),
-                (
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                ),
-                ("client_assertion", &assertion),
-            ])
-            .send()
-            .await?)
+        Ok(self.http.post(url).form(&form).send().await?)
     }
 
     pub async fn token(&self, code: &str, code_verifier: &str) -> Result<String, DemoError> {
@@ -235,24 +239,11 @@ impl DemoProvider {
         &self,
         refresh_token: &str,
     ) -> Result<reqwest::Response, DemoError> {
-        let assertion = self.client_assertion()?;
-        let mut url = self.platform.clone();
-        url.set_path("/oauth/token");
-        Ok(self
-            .http
-            .post(url)
-            .form(&[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", refresh_token),
-                ("client_id", &self.client_id),
-                (
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                ),
-                ("client_assertion", &assertion),
-            ])
-            .send()
-            .await?)
+        self.post_token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
+        .await
     }
 
     /// The encrypted package as the platform sends it.

@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use super::http::{IdentityApi, session_reply};
 use super::lockout;
 use super::session::MaybeSession;
-use crate::audit::{NewEntry, Outcome};
-use crate::broker::{Factors, FetchFailure, KnowledgeCheck};
+use crate::audit::Outcome;
+use crate::broker::{Factors, KnowledgeCheck};
 use crate::clock;
 use crate::http::{Json, Problem};
 use crate::ids::{Level, NationalId};
@@ -147,22 +147,8 @@ pub(super) async fn login(
         factors: Factors::CardHolder { name: &holder.name },
         requester: "identity",
     };
-    match api.broker.verify_knowledge(&check).await {
-        Ok(true) => {}
-        Ok(false) => {
-            return refuse("the certificate does not belong to this ID number".into()).await;
-        }
-        Err(FetchFailure::NotAudited) => {
-            return Err(Problem::service_unavailable(
-                "login is not possible right now",
-            ));
-        }
-        Err(failure) => {
-            tracing::warn!(%failure, "the household registry could not be asked");
-            return Err(Problem::service_unavailable(
-                "the household registry cannot be reached; please try again shortly",
-            ));
-        }
+    if !super::events::ask_registry(&api.broker, &check).await? {
+        return refuse("the certificate does not belong to this ID number".into()).await;
     }
     lockout::succeed(store, &keys[0])
         .await
@@ -192,19 +178,14 @@ async fn record(
     outcome: Outcome,
     detail: &str,
 ) -> Result<(), Problem> {
-    api.audit
-        .append(NewEntry {
-            event: "identity.citizen_card".into(),
-            actor: "identity".into(),
-            subject: Some(subject.to_string()),
-            dataset: None,
-            purpose: "login".into(),
-            outcome: outcome.as_str().into(),
-            detail: detail.into(),
-        })
-        .await
-        .map(|_| ())
-        .map_err(|e| Problem::internal(&e))
+    super::events::record(
+        &api.audit,
+        subject,
+        "identity.citizen_card",
+        outcome,
+        detail,
+    )
+    .await
 }
 
 /// The issuing CA's CRL (DER, RFC 2585), so that anyone can check what

@@ -28,7 +28,7 @@ use super::{card, lockout, passkey, records};
 use webauthn_rs::Webauthn;
 
 use crate::audit::{AuditLog, Entry};
-use crate::broker::{Broker, Factors, FetchFailure, KnowledgeCheck};
+use crate::broker::{Broker, Factors, KnowledgeCheck};
 use crate::citizen_card::CardTrust;
 use crate::clock;
 use crate::http::{Json, Problem};
@@ -166,25 +166,11 @@ async fn knowledge_login(
         },
         requester: "identity",
     };
-    match api.broker.verify_knowledge(&check).await {
-        Ok(true) => {}
-        Ok(false) => {
-            lockout::fail(store, &keys)
-                .await
-                .map_err(|e| Problem::internal(&e))?;
-            return Err(Problem::unauthorized(NO_MATCH));
-        }
-        Err(FetchFailure::NotAudited) => {
-            return Err(Problem::service_unavailable(
-                "login is not possible right now",
-            ));
-        }
-        Err(failure) => {
-            tracing::warn!(%failure, "the household registry could not be asked");
-            return Err(Problem::service_unavailable(
-                "the household registry cannot be reached; please try again shortly",
-            ));
-        }
+    if !super::events::ask_registry(&api.broker, &check).await? {
+        lockout::fail(store, &keys)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        return Err(Problem::unauthorized(NO_MATCH));
     }
     lockout::succeed(store, &keys[0])
         .await

@@ -7,6 +7,7 @@
 //! attempt is in the audit log.
 
 mod card;
+mod events;
 mod http;
 mod lockout;
 mod passkey;

@@ -30,7 +30,7 @@ use webauthn_rs::prelude::{
 use super::http::{IdentityApi, session_reply};
 use super::lockout;
 use super::session::{CitizenSession, Session};
-use crate::audit::{NewEntry, Outcome};
+use crate::audit::Outcome;
 use crate::clock;
 use crate::http::{Json, Problem};
 use crate::store::{ChallengeRow, PasskeyRow};
@@ -326,17 +326,5 @@ async fn record(
     outcome: Outcome,
     detail: &str,
 ) -> Result<(), Problem> {
-    api.audit
-        .append(NewEntry {
-            event: event.into(),
-            actor: "identity".into(),
-            subject: Some(session.subject.to_string()),
-            dataset: None,
-            purpose: "login".into(),
-            outcome: outcome.as_str().into(),
-            detail: detail.into(),
-        })
-        .await
-        .map(|_| ())
-        .map_err(|e| Problem::internal(&e))
+    super::events::record(&api.audit, &session.subject, event, outcome, detail).await
 }

@@ -17,10 +17,11 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use totp_rs::{Algorithm, Secret, TOTP};
 
+use super::events::record;
 use super::http::{IdentityApi, session_reply};
 use super::lockout;
 use super::session::CitizenSession;
-use crate::audit::{AuditLog, NewEntry, Outcome};
+use crate::audit::Outcome;
 use crate::clock;
 use crate::http::{Json, Problem};
 use crate::ids::{Level, NationalId};
@@ -186,26 +187,4 @@ pub(super) async fn verify(
     )
     .await?;
     Ok(session_reply(&api.sessions, &session, token.as_deref()))
-}
-
-async fn record(
-    audit: &AuditLog,
-    subject: &NationalId,
-    event: &str,
-    outcome: Outcome,
-    detail: &str,
-) -> Result<(), Problem> {
-    audit
-        .append(NewEntry {
-            event: event.into(),
-            actor: "identity".into(),
-            subject: Some(subject.to_string()),
-            dataset: None,
-            purpose: "login".into(),
-            outcome: outcome.as_str().into(),
-            detail: detail.into(),
-        })
-        .await
-        .map(|_| ())
-        .map_err(|e| Problem::internal(&e))
 }

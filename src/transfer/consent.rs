@@ -59,12 +59,7 @@ async fn claim(
     if !mine {
         return Err(not_found());
     }
-    let provider = api
-        .services
-        .active(&row.client_id)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .ok_or_else(|| Problem::forbidden("this service provider is not active"))?;
+    let provider = api.active_provider(&row.client_id).await?;
     let scope: Scope = serde_json::from_str(&row.scope).map_err(|e| Problem::internal(&e))?;
     Ok((row, provider, scope))
 }
@@ -131,19 +126,16 @@ pub(super) async fn record(
     outcome: Outcome,
     detail: String,
 ) -> Result<(), Problem> {
-    api.audit
-        .append(NewEntry {
-            event: event.into(),
-            actor: client_id.into(),
-            subject: Some(subject.into()),
-            dataset: dataset.map(str::to_owned),
-            purpose: "consent".into(),
-            outcome: outcome.as_str().into(),
-            detail,
-        })
-        .await
-        .map(|_| ())
-        .map_err(|e| Problem::internal(&e))
+    api.record(NewEntry {
+        event: event.into(),
+        actor: client_id.into(),
+        subject: Some(subject.into()),
+        dataset: dataset.map(str::to_owned),
+        purpose: "consent".into(),
+        outcome: outcome.as_str().into(),
+        detail,
+    })
+    .await
 }
 
 pub(super) async fn download(

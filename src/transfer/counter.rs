@@ -169,19 +169,16 @@ async fn audit(
     outcome: Outcome,
     detail: String,
 ) -> Result<(), Problem> {
-    api.audit
-        .append(NewEntry {
-            event: event.into(),
-            actor: actor.into(),
-            subject: subject.map(str::to_owned),
-            dataset: None,
-            purpose: "counter service".into(),
-            outcome: outcome.as_str().into(),
-            detail,
-        })
-        .await
-        .map(|_| ())
-        .map_err(|e| Problem::internal(&e))
+    api.record(NewEntry {
+        event: event.into(),
+        actor: actor.into(),
+        subject: subject.map(str::to_owned),
+        dataset: None,
+        purpose: "counter service".into(),
+        outcome: outcome.as_str().into(),
+        detail,
+    })
+    .await
 }
 
 async fn locked(api: &TransferApi, keys: &[String]) -> Result<bool, Problem> {

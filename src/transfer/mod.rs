@@ -31,11 +31,13 @@ use axum::routing::{delete, get, post};
 pub use keys::{PlatformKey, PlatformKeyError};
 pub use scope::Scope;
 
-use crate::audit::AuditLog;
+use crate::audit::{AuditLog, NewEntry};
 use crate::broker::Broker;
+use crate::http::Problem;
 use crate::identity::Sessions;
 use crate::sealing::CredentialKey;
 use crate::services::ServiceDirectory;
+use crate::services::ServiceProvider;
 use crate::store::Store;
 
 /// How long an authorization request waits for the citizen.
@@ -63,6 +65,24 @@ pub struct TransferApi {
 impl TransferApi {
     fn endpoint(&self, path: &str) -> String {
         format!("{}{path}", self.issuer)
+    }
+
+    /// The provider if it is active; every step refuses one that is not.
+    async fn active_provider(&self, id: &str) -> Result<ServiceProvider, Problem> {
+        self.services
+            .active(id)
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .ok_or_else(|| Problem::forbidden("this service provider is not active"))
+    }
+
+    /// One step of a flow in the audit log (and the citizen's trail).
+    async fn record(&self, entry: NewEntry) -> Result<(), Problem> {
+        self.audit
+            .append(entry)
+            .await
+            .map(|_| ())
+            .map_err(|e| Problem::internal(&e))
     }
 }
 

@@ -55,12 +55,7 @@ pub(super) async fn package(
         .map_err(|e| Problem::internal(&e))?
         .filter(|c| c.revoked_ms.is_none() && c.expires_ms > now)
         .ok_or_else(|| Problem::unauthorized("the citizen has withdrawn this consent"))?;
-    let provider = api
-        .services
-        .active(&row.client_id)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .ok_or_else(|| Problem::forbidden("this service provider is not active"))?;
+    let provider = api.active_provider(&row.client_id).await?;
     let sealed = seal(&api, &provider, &consent, &row.package_id).await?;
     if !api
         .store

@@ -75,20 +75,7 @@ async fn set_state(app: &TestApp, id: &str, state: &str) {
 
 /// A demo bank, registered and reviewed.
 pub async fn active_bank(app: &TestApp, id: &str) -> DemoProvider {
-    let bank = bank(app, id);
-    let registration = bank.registration(&bank_datasets()).unwrap();
-    let response = admin(
-        app,
-        reqwest::Method::POST,
-        "/api/admin/service-providers",
-        registration,
-    )
-    .await;
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["state"], "pending");
-    set_state(app, id, "active").await;
-    bank
+    bank_with_state(app, id, Some("active")).await
 }
 
 fn browser() -> reqwest::Client {
@@ -393,6 +380,8 @@ async fn bank_with_state(app: &TestApp, id: &str, state: Option<&str>) -> DemoPr
     )
     .await;
     assert_eq!(response.status(), 201);
+    let registered: Value = response.json().await.unwrap();
+    assert_eq!(registered["state"], "pending", "every registration is reviewed");
     if let Some(state) = state {
         set_state(app, id, state).await;
     }
