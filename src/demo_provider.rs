@@ -65,8 +65,14 @@ pub struct DemoProvider {
     platform: reqwest::Url,
     issuer: String,
     signer: JwsEs256Signer,
-    decipher: JweEcdhEsA256KWDecipher,
+    decipher: Decipher,
     http: reqwest::Client,
+}
+
+/// The private half of the key packages are encrypted to.
+enum Decipher {
+    Ec(JweEcdhEsA256KWDecipher),
+    Rsa(Box<rsa::RsaPrivateKey>),
 }
 
 impl DemoProvider {
@@ -84,15 +90,40 @@ impl DemoProvider {
             platform,
             issuer: issuer.trim_end_matches('/').to_owned(),
             signer: JwsEs256Signer::generate_es256().map_err(DemoError::Jose)?,
-            decipher: JweEcdhEsA256KWDecipher::generate().map_err(DemoError::Jose)?,
+            decipher: Decipher::Ec(JweEcdhEsA256KWDecipher::generate().map_err(DemoError::Jose)?),
             http: reqwest::Client::new(),
+        })
+    }
+
+    /// A provider that holds only an RSA key for its packages (RSA-OAEP-256).
+    pub fn with_rsa_encryption_key(mut self) -> Result<Self, DemoError> {
+        let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
+            .map_err(|e| DemoError::Package(e.to_string()))?;
+        self.decipher = Decipher::Rsa(Box::new(key));
+        Ok(self)
+    }
+
+    fn encryption_jwk(&self) -> Result<compact_jwt::Jwk, DemoError> {
+        Ok(match &self.decipher {
+            Decipher::Ec(decipher) => {
+                EncryptionKey::jwk(&decipher.public_key().map_err(DemoError::Jose)?)
+            }
+            Decipher::Rsa(key) => {
+                use rsa::traits::PublicKeyParts;
+                compact_jwt::Jwk::RSA {
+                    n: key.n().to_bytes_be(),
+                    e: key.e().to_bytes_be(),
+                    alg: None,
+                    use_: None,
+                    kid: None,
+                }
+            }
         })
     }
 
     /// The registration an operator would review.
     pub fn registration(&self, datasets: &BTreeMap<&str, Vec<&str>>) -> Result<Value, DemoError> {
         let client_jwk = self.signer.public_key_as_jwk().map_err(DemoError::Jose)?;
-        let public = self.decipher.public_key().map_err(DemoError::Jose)?;
         Ok(json!({
             "id": self.client_id,
             "name": {"zh-TW": "示範銀行 信用卡線上申辦", "en": "Demo Bank online credit-card application"},
@@ -104,7 +135,7 @@ impl DemoProvider {
             "redirect_uris": [self.redirect_uri],
             "datasets": datasets,
             "client_jwk": client_jwk,
-            "encryption_jwk": EncryptionKey::jwk(&public),
+            "encryption_jwk": self.encryption_jwk()?,
         }))
     }
 
@@ -283,9 +314,19 @@ impl DemoProvider {
 
     /// The signed package inside the encryption (a compact JWS).
     pub fn decrypt(&self, jwe: &str) -> Result<String, DemoError> {
-        let compact: JweCompact = jwe.trim().parse().map_err(DemoError::Jose)?;
-        let inner = self.decipher.decipher(&compact).map_err(DemoError::Jose)?;
-        String::from_utf8(inner.payload().to_vec()).map_err(|e| DemoError::Package(e.to_string()))
+        let plain = match &self.decipher {
+            Decipher::Ec(decipher) => {
+                let compact: JweCompact = jwe.trim().parse().map_err(DemoError::Jose)?;
+                decipher
+                    .decipher(&compact)
+                    .map_err(DemoError::Jose)?
+                    .payload()
+                    .to_vec()
+            }
+            Decipher::Rsa(key) => crate::services::rsa_jwe::decrypt(key, jwe)
+                .map_err(|e| DemoError::Package(e.to_string()))?,
+        };
+        String::from_utf8(plain).map_err(|e| DemoError::Package(e.to_string()))
     }
 
     /// Decrypts with this provider's key, verifies the platform's signature

@@ -1,8 +1,10 @@
 //! A service provider's public keys, from their JWKs: the one that checks
-//! its client assertions and the one packages are encrypted to.
+//! its client assertions and the one packages are encrypted to (EC P-256
+//! for ECDH-ES+A256KW, or RSA of at least 2048 bits for RSA-OAEP-256).
 
 use compact_jwt::compact::EcCurve;
-use compact_jwt::crypto::JweEcdhEsA256KWEncipher;
+use compact_jwt::crypto::{JweA256GCMEncipher, JweEcdhEsA256KWEncipher};
+use compact_jwt::jwe::JweBuilder;
 use compact_jwt::{Jwk, JwsEs256Verifier};
 use crypto_glue::ecdh_p256::{EcdhP256FieldBytes, EcdhP256PublicKey, EcdhP256PublicSec1Point};
 use crypto_glue::traits::FromSec1Point;
@@ -13,6 +15,10 @@ pub enum KeyError {
     NotP256,
     #[error("the key's coordinates are not a point on P-256")]
     BadPoint,
+    #[error("the RSA key is not valid, or shorter than 2048 bits")]
+    BadRsa,
+    #[error("encryption failed: {0}")]
+    Encrypt(String),
 }
 
 pub fn client_verifier(jwk: &Jwk) -> Result<JwsEs256Verifier, KeyError> {
@@ -28,14 +34,32 @@ pub fn client_verifier(jwk: &Jwk) -> Result<JwsEs256Verifier, KeyError> {
     JwsEs256Verifier::try_from(jwk).map_err(|_| KeyError::BadPoint)
 }
 
-/// The key a provider's packages are encrypted to (ECDH-ES+A256KW).
+/// The key a provider's packages are encrypted to.
 #[derive(Debug, Clone)]
-pub struct EncryptionKey(EcdhP256PublicKey);
+pub enum EncryptionKey {
+    /// ECDH-ES+A256KW, via compact_jwt.
+    Ec(EcdhP256PublicKey),
+    /// RSA-OAEP-256, for providers that hold only RSA keys.
+    Rsa(rsa::RsaPublicKey),
+}
 
 impl EncryptionKey {
-    /// A one-use encipherer (a fresh ephemeral key) for one package.
-    pub fn encipherer(&self) -> Result<JweEcdhEsA256KWEncipher, compact_jwt::JwtError> {
-        JweEcdhEsA256KWEncipher::generate_ephemeral(self.0)
+    /// `payload` as a compact JWE (content A256GCM) only this key's holder
+    /// can read; `cty` names what it holds.
+    pub fn encrypt(&self, payload: &[u8], cty: &str) -> Result<String, KeyError> {
+        match self {
+            Self::Ec(public) => {
+                let jwe = JweBuilder::from(payload.to_vec())
+                    .set_cty(Some(cty))
+                    .build();
+                JweEcdhEsA256KWEncipher::generate_ephemeral(*public)
+                    .and_then(|encipherer| encipherer.encipher::<JweA256GCMEncipher>(&jwe))
+                    .map(|compact| compact.to_string())
+                    .map_err(|e| KeyError::Encrypt(format!("{e:?}")))
+            }
+            Self::Rsa(public) => super::rsa_jwe::encrypt(public, payload, cty)
+                .map_err(|e| KeyError::Encrypt(e.to_string())),
+        }
     }
 
     /// As a JWK, for a provider describing its own key.
@@ -53,14 +77,24 @@ impl EncryptionKey {
 }
 
 pub fn encryption_key(jwk: &Jwk) -> Result<EncryptionKey, KeyError> {
-    let Jwk::EC {
-        crv: EcCurve::P256,
-        x,
-        y,
-        ..
-    } = jwk
-    else {
-        return Err(KeyError::NotP256);
+    let (x, y) = match jwk {
+        Jwk::EC {
+            crv: EcCurve::P256,
+            x,
+            y,
+            ..
+        } => (x, y),
+        Jwk::RSA { n, e, .. } => {
+            let public = rsa::RsaPublicKey::new(
+                rsa::BigUint::from_bytes_be(n),
+                rsa::BigUint::from_bytes_be(e),
+            )
+            .map_err(|_| KeyError::BadRsa)?;
+            if rsa::traits::PublicKeyParts::size(&public) < 256 {
+                return Err(KeyError::BadRsa);
+            }
+            return Ok(EncryptionKey::Rsa(public));
+        }
     };
     let mut field_x = EcdhP256FieldBytes::default();
     let mut field_y = EcdhP256FieldBytes::default();
@@ -72,6 +106,6 @@ pub fn encryption_key(jwk: &Jwk) -> Result<EncryptionKey, KeyError> {
     let point = EcdhP256PublicSec1Point::from_affine_coordinates(&field_x, &field_y, false);
     EcdhP256PublicKey::from_sec1_point(&point)
         .into_option()
-        .map(EncryptionKey)
+        .map(EncryptionKey::Ec)
         .ok_or(KeyError::BadPoint)
 }

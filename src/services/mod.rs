@@ -7,6 +7,7 @@
 
 mod http;
 mod keys;
+pub mod rsa_jwe;
 
 use std::collections::BTreeMap;
 
@@ -68,7 +69,8 @@ pub struct Registration {
     pub datasets: BTreeMap<DatasetId, Vec<String>>,
     /// Public key (JWK, EC P-256) its client assertions are signed with.
     pub client_jwk: compact_jwt::Jwk,
-    /// Public key (JWK, EC P-256) packages are encrypted to.
+    /// Public key (JWK) packages are encrypted to: EC P-256
+    /// (ECDH-ES+A256KW), or RSA of 2048 bits or more (RSA-OAEP-256).
     pub encryption_jwk: compact_jwt::Jwk,
 }
 

@@ -10,8 +10,6 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use compact_jwt::crypto::JweA256GCMEncipher;
-use compact_jwt::jwe::JweBuilder;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -132,15 +130,11 @@ pub(super) async fn seal(
         .map_err(|e| Problem::internal(&e))?;
     let key =
         encryption_key(&provider.registration.encryption_jwk).map_err(|e| Problem::internal(&e))?;
-    let jwe = JweBuilder::from(signed.into_bytes())
-        .set_cty(Some("JWT"))
-        .build();
     let encrypted = key
-        .encipherer()
-        .and_then(|encipherer| encipherer.encipher::<JweA256GCMEncipher>(&jwe))
-        .map_err(|e| Problem::internal(&format!("{e:?}")))?;
+        .encrypt(signed.as_bytes(), "JWT")
+        .map_err(|e| Problem::internal(&e))?;
     Ok(Sealed {
-        jwe: encrypted.to_string(),
+        jwe: encrypted,
         cloud_row,
         datasets: stored.items.into_iter().map(|item| item.dataset).collect(),
     })

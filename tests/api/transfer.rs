@@ -22,6 +22,7 @@ on_both_stores!(
     codes_and_tokens_work_once_for_their_client_only,
     revocation_and_suspension_stop_transfers,
     packages_cannot_be_read_by_others_or_altered,
+    a_provider_with_only_an_rsa_key_gets_rsa_oaep_256,
     the_personal_cloud_forgets,
 );
 
@@ -381,7 +382,10 @@ async fn bank_with_state(app: &TestApp, id: &str, state: Option<&str>) -> DemoPr
     .await;
     assert_eq!(response.status(), 201);
     let registered: Value = response.json().await.unwrap();
-    assert_eq!(registered["state"], "pending", "every registration is reviewed");
+    assert_eq!(
+        registered["state"], "pending",
+        "every registration is reviewed"
+    );
     if let Some(state) = state {
         set_state(app, id, state).await;
     }
@@ -597,12 +601,7 @@ fn encrypt_to(bank: &DemoProvider, text: &str) -> String {
     let jwk: compact_jwt::Jwk =
         serde_json::from_value(registration["encryption_jwk"].clone()).unwrap();
     let key = mydata_navigator::services::encryption_key(&jwk).unwrap();
-    let jwe = compact_jwt::jwe::JweBuilder::from(text.as_bytes().to_vec()).build();
-    key.encipherer()
-        .unwrap()
-        .encipher::<compact_jwt::crypto::JweA256GCMEncipher>(&jwe)
-        .unwrap()
-        .to_string()
+    key.encrypt(text.as_bytes(), "JWT").unwrap()
 }
 
 async fn the_personal_cloud_forgets(backend: Backend) {
@@ -861,4 +860,49 @@ async fn a_standing_consent_refreshes_until_revoked(backend: Backend) {
         log.iter()
             .all(|e| e["subject"] == citizen.identity.national_id.as_str())
     );
+}
+
+async fn a_provider_with_only_an_rsa_key_gets_rsa_oaep_256(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let rsa_bank = bank(&app, "rsa-bank").with_rsa_encryption_key().unwrap();
+    let registration = rsa_bank.registration(&bank_datasets()).unwrap();
+    assert_eq!(registration["encryption_jwk"]["kty"], "RSA");
+    let response = admin(
+        &app,
+        reqwest::Method::POST,
+        "/api/admin/service-providers",
+        registration,
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    set_state(&app, "rsa-bank", "active").await;
+    let other = active_bank(&app, "demo-bank").await;
+
+    let cookie = substantial(&app, &some_citizen()).await;
+    let granted = grant(&app, &rsa_bank, &cookie, "tax.income", &["tax.income"]).await;
+    let token = rsa_bank
+        .token(&granted.code, &granted.verifier)
+        .await
+        .unwrap();
+    let sealed = rsa_bank.fetch_package(&token).await.unwrap();
+    assert!(mydata_navigator::services::rsa_jwe::is_rsa_oaep_256(
+        &sealed
+    ));
+    let package = rsa_bank.open_package(&sealed).await.unwrap();
+    assert_eq!(package.aud, "rsa-bank");
+    assert!(other.open_package(&sealed).await.is_err());
+
+    // A short RSA key is refused at registration.
+    let mut weak = bank(&app, "weak-bank")
+        .registration(&bank_datasets())
+        .unwrap();
+    weak["encryption_jwk"] = json!({"kty": "RSA", "n": "AQAB", "e": "AQAB"});
+    let response = admin(
+        &app,
+        reqwest::Method::POST,
+        "/api/admin/service-providers",
+        weak,
+    )
+    .await;
+    assert_eq!(response.status(), 400);
 }
