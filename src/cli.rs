@@ -1,7 +1,7 @@
 //! The `navigator` command line. Each subcommand is a thin shell over the
 //! library; exit codes: 0 done, 1 a check failed, 2 bad usage or input.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -13,6 +13,8 @@ use crate::clock;
 use crate::config::{ModelArgs, ProviderArgs, ServeArgs, StoreArgs};
 use crate::eval;
 use crate::ids::NationalId;
+use crate::needs::NeedRegistry;
+use crate::spec::DatasetRegistry;
 use crate::store;
 use crate::telemetry::{self, LogFormat};
 use crate::understand::{Understander, train};
@@ -52,9 +54,23 @@ enum Command {
     /// Run the evaluation contract of spec/eval.md on a JSON Lines file.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Check the service catalogue.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
     /// Play a citizen-card reader's middleware.
     #[command(subcommand, name = "citizen-card")]
     CitizenCard(CardCommand),
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Parse every service, compile its conditions against the dataset
+    /// schema, check need and dataset ids, and run every service's tests.
+    Validate {
+        /// The catalogue folder.
+        #[arg(default_value = "datasets/catalog")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -104,6 +120,25 @@ enum EvalCommand {
         #[command(flatten)]
         model: ModelArgs,
     },
+    /// Accuracy of the eligibility rules; wrong-eligible answers counted apart.
+    Rules {
+        #[arg(long)]
+        file: PathBuf,
+        /// The evaluation date (ages, periods); the run date when absent.
+        #[arg(long, value_parser = parse_date)]
+        date: Option<time::Date>,
+        /// The catalogue folder.
+        #[arg(long, default_value = "datasets/catalog")]
+        catalog: PathBuf,
+    },
+}
+
+fn parse_date(raw: &str) -> Result<time::Date, String> {
+    time::Date::parse(
+        raw,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|e| format!("{raw:?}: write YYYY-MM-DD ({e})"))
 }
 
 #[derive(Subcommand)]
@@ -142,6 +177,7 @@ pub async fn run() -> ExitCode {
         Command::Train(command) => train(command),
         Command::Eval(command) => eval(command),
         Command::CitizenCard(command) => citizen_card(command),
+        Command::Catalog(command) => catalog(command),
     }
 }
 
@@ -213,12 +249,96 @@ enum Cases {
     Crisis(Vec<eval::crisis::Item>),
 }
 
+fn catalog(command: CatalogCommand) -> ExitCode {
+    let CatalogCommand::Validate { dir } = command;
+    let loaded = crate::catalog::Catalog::load(&dir).map_err(|e| e.to_string());
+    let specs = DatasetRegistry::embedded()
+        .and_then(|registry| Ok((registry, NeedRegistry::embedded()?)))
+        .map_err(|e| e.to_string());
+    let (catalog, (registry, needs)) = match (loaded, specs) {
+        (Ok(catalog), Ok(specs)) => (catalog, specs),
+        (Err(message), _) | (_, Err(message)) => {
+            eprintln!("navigator catalog validate: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let report = crate::catalog::validate::validate(&catalog, &registry, &needs);
+    for problem in &report.problems {
+        println!("{problem}");
+    }
+    println!(
+        "{} services, {} conditions, {} tests: {}",
+        report.services,
+        report.conditions,
+        report.tests,
+        if report.problems.is_empty() {
+            "all pass".to_owned()
+        } else {
+            format!("{} problems", report.problems.len())
+        }
+    );
+    if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn eval_rules(file: &Path, date: Option<time::Date>, dir: &Path) -> ExitCode {
+    let catalog = match crate::catalog::Catalog::load(dir) {
+        Ok(catalog) => catalog,
+        Err(error) => return report::<()>(Err(error.to_string())),
+    };
+    let cases = match eval::rules::read(file, &catalog) {
+        Ok(cases) => cases,
+        Err(eval::EvalError::Malformed(error)) => return usage(error),
+        Err(error) => return report::<()>(Err(error)),
+    };
+    let registry = match DatasetRegistry::embedded() {
+        Ok(registry) => registry,
+        Err(error) => return report::<()>(Err(error)),
+    };
+    let date = date.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+    match eval::rules::run(&cases, &catalog, &registry, date) {
+        Ok(outcome) => {
+            println!(
+                "rules: {} cases on {date}; accuracy {:.4}; wrong eligible {}, wrong ineligible {}",
+                outcome.n, outcome.accuracy, outcome.wrong_eligible, outcome.wrong_ineligible
+            );
+            for wrong in &outcome.wrong {
+                println!("  {wrong}");
+            }
+            match serde_json::to_string(&outcome) {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => report::<()>(Err(error)),
+            }
+        }
+        Err(error) => report::<()>(Err(error)),
+    }
+}
+
 fn eval(command: EvalCommand) -> ExitCode {
-    let (EvalCommand::Needs { file, model } | EvalCommand::Crisis { file, model }) = &command;
+    if let EvalCommand::Rules {
+        file,
+        date,
+        catalog,
+    } = &command
+    {
+        return eval_rules(file, *date, catalog);
+    }
+    let (EvalCommand::Needs { file, model } | EvalCommand::Crisis { file, model }) = &command
+    else {
+        return ExitCode::from(2);
+    };
     // The file is checked whole before the model is loaded.
     let cases = match &command {
         EvalCommand::Needs { .. } => eval::needs::read(file).map(Cases::Needs),
-        EvalCommand::Crisis { .. } => eval::crisis::read(file).map(Cases::Crisis),
+        EvalCommand::Crisis { .. } | EvalCommand::Rules { .. } => {
+            eval::crisis::read(file).map(Cases::Crisis)
+        }
     };
     let cases = match cases {
         Ok(cases) => cases,

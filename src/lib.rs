@@ -17,6 +17,8 @@
 //! - [`eval`]: the evaluation commands of `spec/eval.md`.
 //! - [`spec`]: the dataset registry (`datasets/spec/datasets.yaml`): which
 //!   agency serves which dataset, its fields and level of assurance.
+//! - [`catalog`]: the service catalogue and its eligibility rules (CEL,
+//!   three-valued).
 //! - [`citizens`]: the synthetic citizens the reference providers serve.
 //! - [`providers`]: one reference data provider per agency, each an Open API
 //!   that accepts only short-lived, single-use tokens signed by the broker.
@@ -41,6 +43,7 @@
 pub mod app;
 pub mod audit;
 pub mod broker;
+pub mod catalog;
 pub mod citizen_card;
 pub mod citizens;
 pub mod cli;

@@ -48,6 +48,22 @@ pub struct DatasetSpec {
     pub sensitive: bool,
     /// Top-level field names, in the order the spec lists them.
     pub fields: Vec<String>,
+    /// A record holding nothing: `false`, `0`, `[]` or `null` per field's
+    /// type. Rules bind it for an absent dataset they read only as
+    /// evidence, so that its absence neither helps nor blocks.
+    pub empty_record: serde_json::Value,
+}
+
+/// The "nothing" value of a field from its type in the spec.
+fn empty_value(kind: &serde_yaml_ng::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match kind {
+        serde_yaml_ng::Value::Sequence(_) => Value::Array(Vec::new()),
+        serde_yaml_ng::Value::Mapping(_) => Value::Object(serde_json::Map::new()),
+        serde_yaml_ng::Value::String(text) if text.starts_with("bool") => Value::Bool(false),
+        serde_yaml_ng::Value::String(text) if text.starts_with("int") => Value::from(0),
+        _ => Value::Null,
+    }
 }
 
 #[derive(Deserialize)]
@@ -96,12 +112,20 @@ impl DatasetRegistry {
                 .keys()
                 .filter_map(|key| key.as_str().map(str::to_owned))
                 .collect();
+            let empty_record = serde_json::Value::Object(
+                dataset
+                    .fields
+                    .iter()
+                    .filter_map(|(key, kind)| Some((key.as_str()?.to_owned(), empty_value(kind))))
+                    .collect(),
+            );
             let spec = DatasetSpec {
                 id: dataset.id.clone(),
                 provider: dataset.provider,
                 loa: dataset.loa,
                 sensitive: dataset.sensitive,
                 fields,
+                empty_record,
             };
             datasets.insert(dataset.id, spec);
         }

@@ -5,6 +5,7 @@
 
 pub mod crisis;
 pub mod needs;
+pub mod rules;
 
 use crate::understand::UnderstandError;
 use crate::understand::examples::ExamplesError;
@@ -18,6 +19,8 @@ pub enum EvalError {
     Pipeline(#[from] UnderstandError),
     #[error(transparent)]
     Spec(#[from] crate::spec::SpecError),
+    #[error("the catalogue: {0}")]
+    Catalog(String),
 }
 
 /// A share, rounded for printing.

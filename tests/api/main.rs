@@ -4,6 +4,7 @@
 mod audit;
 mod bad_input;
 mod broker;
+mod catalog;
 mod citizen_card;
 mod citizens;
 mod counter;
