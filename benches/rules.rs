@@ -18,7 +18,10 @@ fn rules(c: &mut Criterion) {
     let registry = DatasetRegistry::embedded().expect("registry");
     let engine = RuleEngine::new(&catalog, &registry).expect("rules compile");
     let citizens = CitizenDirectory::embedded(&registry).expect("citizens");
-    let citizen = citizens.iter().min_by(|a, b| a.id.cmp(&b.id)).expect("a citizen");
+    let citizen = citizens
+        .iter()
+        .min_by(|a, b| a.id.cmp(&b.id))
+        .expect("a citizen");
     let partial: BTreeMap<String, serde_json::Value> = citizen
         .records
         .iter()

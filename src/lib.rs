@@ -37,6 +37,7 @@
 //! - [`sealing`]: credentials encrypted at rest under the server's key.
 //! - [`audit`]: the append-only, hash-chained transfer log.
 //! - [`store`]: persistence behind one trait, SQLite or PostgreSQL.
+//! - [`vacancies`]: job vacancies from the TaiwanJobs open-data feed.
 //! - [`telemetry`]: tracing set-up.
 #![forbid(unsafe_code)]
 
@@ -64,3 +65,4 @@ pub mod store;
 pub mod telemetry;
 pub mod transfer;
 pub mod understand;
+pub mod vacancies;
