@@ -18,6 +18,8 @@ use tower_http::timeout::TimeoutLayer;
 use crate::audit::{self, AuditLog};
 use crate::broker::token::{SigningKey, TokenError, TokenVerifier};
 use crate::broker::{self, Broker, GatherPolicy, ProviderEndpoints};
+use crate::catalog::http::CatalogApi;
+use crate::catalog::{self, Catalog, CatalogError};
 use crate::citizen_card::{CardTrust, TrustError};
 use crate::citizens::{CitizenDirectory, CitizensError};
 use crate::config::CardTrustArgs;
@@ -25,6 +27,7 @@ use crate::config::{ProviderArgs, ServeArgs};
 use crate::http::{self, OperatorToken, Problem};
 use crate::identity::{self, IdentitySettings, SessionPolicy, Sessions};
 use crate::ids::AgencyId;
+use crate::needs::NeedRegistry;
 use crate::providers::Provider;
 use crate::sealing::{CredentialKey, SealingError};
 use crate::services::{self, ServiceDirectory};
@@ -75,6 +78,10 @@ pub enum AppError {
     Sealing(#[from] SealingError),
     #[error(transparent)]
     PlatformKey(#[from] PlatformKeyError),
+    #[error("the service catalogue: {0}")]
+    Catalog(String),
+    #[error(transparent)]
+    CatalogFiles(#[from] CatalogError),
     #[error("public origin {origin:?}: {problem}")]
     PublicOrigin { origin: String, problem: String },
 }
@@ -124,6 +131,9 @@ impl Application {
             policy,
         );
 
+        catalog::http::seed_if_empty(store.as_ref())
+            .await
+            .map_err(|problem| AppError::Catalog(problem.to_string()))?;
         let policy = SessionPolicy::default();
         let credential_key = Arc::new(credential_key(&args)?);
         let mut router = Router::new()
@@ -141,6 +151,14 @@ impl Application {
                     credential_key: credential_key.clone(),
                 },
             ))
+            .merge(catalog::http::router(CatalogApi {
+                store: store.clone(),
+                registry: registry.clone(),
+                needs: Arc::new(NeedRegistry::embedded()?),
+                tables: Arc::new(Catalog::embedded()?.tables),
+                audit: audit.clone(),
+                operator: operator.clone(),
+            }))
             .merge(services::router(
                 store.clone(),
                 registry.clone(),

@@ -4,13 +4,14 @@
 //! against a service; [`validate`] checks a catalogue folder the way
 //! `navigator catalog validate` does.
 
+pub mod http;
 pub mod rules;
 pub mod validate;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::DatasetId;
 
@@ -28,36 +29,36 @@ pub enum CatalogError {
     Other(String),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Localised {
     #[serde(rename = "zh-TW")]
     pub zh_tw: String,
     pub en: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Condition {
     pub id: String,
     pub cel: String,
     pub explain: Localised,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_basis: Option<String>,
     /// `unknown` when a false answer cannot decide (see the README).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub if_false: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct RuleTest {
     pub name: String,
     #[serde(default)]
     pub records: BTreeMap<String, serde_json::Value>,
     pub expect: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Service {
     pub id: String,
     pub name: Localised,
@@ -89,13 +90,17 @@ pub struct Service {
 
 #[derive(Debug, Clone, Deserialize)]
 struct AgencyFile {
-    #[allow(dead_code)]
-    agency: serde_json::Value,
+    agency: AgencyHeader,
     services: Vec<Service>,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+struct AgencyHeader {
+    id: String,
+}
+
 /// The per-city figures rules read, as versioned data.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct Tables {
     #[serde(default)]
     pub min_living_cost: BTreeMap<String, i64>,
@@ -106,8 +111,17 @@ pub struct Tables {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub services: Vec<Service>,
+    /// Service id → the agency that maintains it.
+    pub agencies: BTreeMap<String, String>,
     pub tables: Tables,
 }
+
+/// The catalogue compiled into the binary: what an empty store is seeded with.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "datasets/catalog/"]
+#[include = "*.yaml"]
+#[include = "tables/*.yaml"]
+struct EmbeddedCatalog;
 
 fn read_yaml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CatalogError> {
     let file = path.display().to_string();
@@ -134,13 +148,72 @@ impl Catalog {
             .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
             .collect();
         files.sort();
-        let mut services = Vec::new();
+        let mut catalog = Self {
+            services: Vec::new(),
+            agencies: BTreeMap::new(),
+            tables: tables::read(&dir.join("tables"))?,
+        };
         for path in &files {
-            let agency: AgencyFile = read_yaml(path)?;
-            services.extend(agency.services);
+            catalog.add_file(read_yaml(path)?);
         }
-        let tables = tables::read(&dir.join("tables"))?;
-        Ok(Self { services, tables })
+        Ok(catalog)
+    }
+
+    /// The catalogue compiled into the binary.
+    pub fn embedded() -> Result<Self, CatalogError> {
+        let parse = |name: &str| -> Result<serde_json::Value, CatalogError> {
+            let file = EmbeddedCatalog::get(name).ok_or_else(|| CatalogError::File {
+                file: name.to_owned(),
+                problem: "not embedded".into(),
+            })?;
+            serde_yaml_ng::from_slice(&file.data).map_err(|e| CatalogError::File {
+                file: name.to_owned(),
+                problem: e.to_string(),
+            })
+        };
+        let mut catalog = Self {
+            services: Vec::new(),
+            agencies: BTreeMap::new(),
+            tables: tables::from_value(
+                &parse("tables/minimum_living_cost_2026.yaml")?,
+                "embedded",
+            )?,
+        };
+        let mut names: Vec<String> = EmbeddedCatalog::iter()
+            .filter(|name| !name.contains('/'))
+            .map(|name| name.into_owned())
+            .collect();
+        names.sort();
+        for name in names {
+            let file: AgencyFile =
+                serde_json::from_value(parse(&name)?).map_err(|e| CatalogError::File {
+                    file: name.clone(),
+                    problem: e.to_string(),
+                })?;
+            catalog.add_file(file);
+        }
+        Ok(catalog)
+    }
+
+    /// The catalogue as stored, with the given tables.
+    pub fn from_services(services: Vec<(String, Service)>, tables: Tables) -> Self {
+        let agencies = services
+            .iter()
+            .map(|(agency, service)| (service.id.clone(), agency.clone()))
+            .collect();
+        Self {
+            services: services.into_iter().map(|(_, service)| service).collect(),
+            agencies,
+            tables,
+        }
+    }
+
+    fn add_file(&mut self, file: AgencyFile) {
+        for service in file.services {
+            self.agencies
+                .insert(service.id.clone(), file.agency.id.clone());
+            self.services.push(service);
+        }
     }
 
     pub fn service(&self, id: &str) -> Option<&Service> {
@@ -159,6 +232,10 @@ mod tables {
     pub(super) fn read(dir: &Path) -> Result<Tables, CatalogError> {
         let path = dir.join("minimum_living_cost_2026.yaml");
         let raw: serde_json::Value = read_yaml(&path)?;
+        from_value(&raw, &path.display().to_string())
+    }
+
+    pub(super) fn from_value(raw: &serde_json::Value, file: &str) -> Result<Tables, CatalogError> {
         let table = |key: &str| -> BTreeMap<String, i64> {
             raw.get(key)
                 .and_then(|v| v.as_object())
@@ -176,7 +253,7 @@ mod tables {
         };
         if tables.min_living_cost.is_empty() || tables.mid_low_threshold.is_empty() {
             return Err(CatalogError::File {
-                file: path.display().to_string(),
+                file: file.to_owned(),
                 problem: "needs `minimum_living_cost` and `mid_low_income_threshold` tables".into(),
             });
         }

@@ -93,6 +93,7 @@ fn check_service(
 /// (comparing a number with a string, a list with a bool, …) is the rule's.
 fn type_check(
     catalog: &Catalog,
+    only: Option<&str>,
     engine: &RuleEngine,
     registry: &DatasetRegistry,
     problems: &mut Vec<String>,
@@ -106,7 +107,11 @@ fn type_check(
     };
     let mut reported = BTreeSet::new();
     for citizen in citizens.iter() {
-        for service in &catalog.services {
+        for service in catalog
+            .services
+            .iter()
+            .filter(|s| only.is_none_or(|id| s.id == id))
+        {
             for (condition, fault) in engine.faults(service, &citizen.records, TEST_DATE) {
                 if reported.insert((service.id.clone(), condition.clone())) {
                     problems.push(format!(
@@ -120,6 +125,27 @@ fn type_check(
 }
 
 pub fn validate(catalog: &Catalog, registry: &DatasetRegistry, needs: &NeedRegistry) -> Report {
+    check(catalog, None, registry, needs)
+}
+
+/// The problems of one service as part of `catalog`: what an agency's
+/// change must pass before anything is stored.
+pub fn validate_service(
+    catalog: &Catalog,
+    service: &str,
+    registry: &DatasetRegistry,
+    needs: &NeedRegistry,
+) -> Vec<String> {
+    check(catalog, Some(service), registry, needs).problems
+}
+
+fn check(
+    catalog: &Catalog,
+    only: Option<&str>,
+    registry: &DatasetRegistry,
+    needs: &NeedRegistry,
+) -> Report {
+    let chosen = |service: &&super::Service| only.is_none_or(|id| service.id == id);
     let mut report = Report {
         services: catalog.services.len(),
         ..Report::default()
@@ -132,7 +158,7 @@ pub fn validate(catalog: &Catalog, registry: &DatasetRegistry, needs: &NeedRegis
                 .push(format!("{}: listed twice", service.id));
         }
     }
-    for service in &catalog.services {
+    for service in catalog.services.iter().filter(chosen) {
         report.conditions += service.conditions.len();
         check_service(service, registry, needs, &ids, &mut report.problems);
     }
@@ -146,8 +172,14 @@ pub fn validate(catalog: &Catalog, registry: &DatasetRegistry, needs: &NeedRegis
             return report;
         }
     };
-    type_check(catalog, &engine, registry, &mut report.problems);
-    for service in &catalog.services {
+    type_check(catalog, only, &engine, registry, &mut report.problems);
+    for service in catalog.services.iter().filter(chosen) {
+        if !service.conditions.is_empty() && service.tests.is_empty() {
+            report.problems.push(format!(
+                "{}: a service with conditions needs tests",
+                service.id
+            ));
+        }
         for test in &service.tests {
             report.tests += 1;
             let at = format!("{}: test {:?}", service.id, test.name);

@@ -3,6 +3,7 @@
 //! implementations run the same SQL text (`$1` placeholders work in both) from
 //! [`sql`]; only connection set-up and the migration folders differ.
 
+mod catalog;
 mod ceremony;
 mod postgres;
 mod sql;
@@ -16,6 +17,7 @@ use serde::Serialize;
 
 use crate::audit::{ChainPoint, Entry, NewEntry, PurgeReport};
 
+pub use catalog::{CatalogRow, CatalogStore};
 pub use ceremony::{CeremonyStore, ChallengeRow, PasskeyRow};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -84,7 +86,7 @@ pub struct TotpRow {
 }
 
 #[async_trait]
-pub trait Store: CeremonyStore + TransferStore + Send + Sync + 'static {
+pub trait Store: CatalogStore + CeremonyStore + TransferStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     async fn ping(&self) -> Result<(), StoreError>;

@@ -38,3 +38,4 @@ impl PgStore {
 impl_sql_store!(PgStore, Backend::Postgres);
 impl_ceremony_store!(PgStore);
 impl_transfer_store!(PgStore);
+super::catalog::impl_catalog_store!(PgStore);

@@ -61,3 +61,4 @@ impl SqliteStore {
 impl_sql_store!(SqliteStore, Backend::Sqlite);
 impl_ceremony_store!(SqliteStore);
 impl_transfer_store!(SqliteStore);
+super::catalog::impl_catalog_store!(SqliteStore);

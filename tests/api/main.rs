@@ -5,6 +5,7 @@ mod audit;
 mod bad_input;
 mod broker;
 mod catalog;
+mod catalog_api;
 mod citizen_card;
 mod citizens;
 mod counter;
