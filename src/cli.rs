@@ -120,6 +120,20 @@ enum EvalCommand {
         #[command(flatten)]
         model: ModelArgs,
     },
+    /// Hit@3, recall@5, nDCG@5 and forbidden services shown, of the whole
+    /// recommendation pipeline.
+    Recommend {
+        #[arg(long)]
+        file: PathBuf,
+        /// The evaluation date (ages, periods); the run date when absent.
+        #[arg(long, value_parser = parse_date)]
+        date: Option<time::Date>,
+        /// The catalogue folder.
+        #[arg(long, default_value = "datasets/catalog")]
+        catalog: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
     /// Accuracy of the eligibility rules; wrong-eligible answers counted apart.
     Rules {
         #[arg(long)]
@@ -320,7 +334,70 @@ fn eval_rules(file: &Path, date: Option<time::Date>, dir: &Path) -> ExitCode {
     }
 }
 
+fn eval_recommend(
+    file: &Path,
+    date: Option<time::Date>,
+    dir: &Path,
+    model: &ModelArgs,
+) -> ExitCode {
+    let catalog = match crate::catalog::Catalog::load(dir) {
+        Ok(catalog) => catalog,
+        Err(error) => return report::<()>(Err(error.to_string())),
+    };
+    let cases = match eval::recommend::read(file, &catalog) {
+        Ok(cases) => cases,
+        Err(eval::EvalError::Malformed(error)) => return usage(error),
+        Err(error) => return report::<()>(Err(error)),
+    };
+    let registry = match DatasetRegistry::embedded() {
+        Ok(registry) => registry,
+        Err(error) => return report::<()>(Err(error)),
+    };
+    let understander = match Understander::load(&model.model_dir, &model.heads, model.workers()) {
+        Ok(understander) => understander,
+        Err(error) => return report::<()>(Err(error)),
+    };
+    let recommender = match crate::recommend::Recommender::build(catalog, &registry, &understander)
+    {
+        Ok(recommender) => recommender,
+        Err(error) => return report::<()>(Err(error)),
+    };
+    let date = date.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+    match eval::recommend::run(&cases, &understander, &recommender, date) {
+        Ok(outcome) => {
+            println!(
+                "recommend: {} questions; hit@3 {:.4}, recall@5 {:.4}, nDCG@5 {:.4}, forbidden shown {}",
+                outcome.n,
+                outcome.hit_at_3,
+                outcome.recall_at_5,
+                outcome.ndcg_at_5,
+                outcome.forbidden_shown
+            );
+            for miss in &outcome.misses {
+                println!("  {miss}");
+            }
+            match serde_json::to_string(&outcome) {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => report::<()>(Err(error)),
+            }
+        }
+        Err(error) => report::<()>(Err(error)),
+    }
+}
+
 fn eval(command: EvalCommand) -> ExitCode {
+    if let EvalCommand::Recommend {
+        file,
+        date,
+        catalog,
+        model,
+    } = &command
+    {
+        return eval_recommend(file, *date, catalog, model);
+    }
     if let EvalCommand::Rules {
         file,
         date,
@@ -336,7 +413,7 @@ fn eval(command: EvalCommand) -> ExitCode {
     // The file is checked whole before the model is loaded.
     let cases = match &command {
         EvalCommand::Needs { .. } => eval::needs::read(file).map(Cases::Needs),
-        EvalCommand::Crisis { .. } | EvalCommand::Rules { .. } => {
+        EvalCommand::Crisis { .. } | EvalCommand::Rules { .. } | EvalCommand::Recommend { .. } => {
             eval::crisis::read(file).map(Cases::Crisis)
         }
     };

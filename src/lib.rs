@@ -37,6 +37,8 @@
 //! - [`sealing`]: credentials encrypted at rest under the server's key.
 //! - [`audit`]: the append-only, hash-chained transfer log.
 //! - [`store`]: persistence behind one trait, SQLite or PostgreSQL.
+//! - [`recommend`]: candidates by need and by meaning, judged by the
+//!   rules, ranked and explained.
 //! - [`vacancies`]: job vacancies from the TaiwanJobs open-data feed.
 //! - [`telemetry`]: tracing set-up.
 #![forbid(unsafe_code)]
@@ -57,6 +59,7 @@ pub mod identity;
 pub mod ids;
 pub mod needs;
 pub mod providers;
+pub mod recommend;
 pub mod sealing;
 pub mod secrets;
 pub mod services;

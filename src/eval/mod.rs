@@ -5,6 +5,7 @@
 
 pub mod crisis;
 pub mod needs;
+pub mod recommend;
 pub mod rules;
 
 use crate::understand::UnderstandError;

@@ -165,6 +165,20 @@ impl Understander {
             .collect())
     }
 
+    /// As [`Self::understand_batch`], with each message's query embedding
+    /// for the semantic search that follows.
+    pub fn understand_batch_with_embeddings(
+        &self,
+        texts: &[&str],
+    ) -> Result<Vec<(Understanding, Vec<f32>)>, UnderstandError> {
+        let embeddings = self.pool.embed_queries_blocking(texts)?;
+        Ok(texts
+            .iter()
+            .zip(embeddings)
+            .map(|(text, embedding)| (self.judge(text, &embedding), embedding))
+            .collect())
+    }
+
     fn judge(&self, text: &str, embedding: &[f32]) -> Understanding {
         Understanding::new(
             text,
