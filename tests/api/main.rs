@@ -14,6 +14,7 @@ mod identity;
 mod model_files;
 mod passkeys;
 mod providers;
+mod recommend;
 mod session;
 mod transfer;
 mod understand;
