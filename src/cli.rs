@@ -298,19 +298,39 @@ fn catalog(command: CatalogCommand) -> ExitCode {
     }
 }
 
+type CatalogCases<T> = (crate::catalog::Catalog, Vec<T>, DatasetRegistry);
+
+/// The catalogue, the file's cases checked against it, and the registry;
+/// or the exit code: 2 for a malformed file, 1 for anything else.
+fn catalog_cases<T>(
+    dir: &Path,
+    file: &Path,
+    read: fn(&Path, &crate::catalog::Catalog) -> Result<Vec<T>, eval::EvalError>,
+) -> Result<CatalogCases<T>, ExitCode> {
+    let catalog = crate::catalog::Catalog::load(dir).map_err(|e| report::<()>(Err(e)))?;
+    let cases = read(file, &catalog).map_err(|error| match error {
+        eval::EvalError::Malformed(error) => usage(error),
+        error => report::<()>(Err(error)),
+    })?;
+    let registry = DatasetRegistry::embedded().map_err(|e| report::<()>(Err(e)))?;
+    Ok((catalog, cases, registry))
+}
+
+/// The evaluation contract's last line.
+fn last_line(outcome: &impl serde::Serialize) -> ExitCode {
+    match serde_json::to_string(outcome) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => report::<()>(Err(error)),
+    }
+}
+
 fn eval_rules(file: &Path, date: Option<time::Date>, dir: &Path) -> ExitCode {
-    let catalog = match crate::catalog::Catalog::load(dir) {
-        Ok(catalog) => catalog,
-        Err(error) => return report::<()>(Err(error.to_string())),
-    };
-    let cases = match eval::rules::read(file, &catalog) {
-        Ok(cases) => cases,
-        Err(eval::EvalError::Malformed(error)) => return usage(error),
-        Err(error) => return report::<()>(Err(error)),
-    };
-    let registry = match DatasetRegistry::embedded() {
-        Ok(registry) => registry,
-        Err(error) => return report::<()>(Err(error)),
+    let (catalog, cases, registry) = match catalog_cases(dir, file, eval::rules::read) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     let date = date.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
     match eval::rules::run(&cases, &catalog, &registry, date) {
@@ -322,13 +342,7 @@ fn eval_rules(file: &Path, date: Option<time::Date>, dir: &Path) -> ExitCode {
             for wrong in &outcome.wrong {
                 println!("  {wrong}");
             }
-            match serde_json::to_string(&outcome) {
-                Ok(line) => {
-                    println!("{line}");
-                    ExitCode::SUCCESS
-                }
-                Err(error) => report::<()>(Err(error)),
-            }
+            last_line(&outcome)
         }
         Err(error) => report::<()>(Err(error)),
     }
@@ -340,18 +354,9 @@ fn eval_recommend(
     dir: &Path,
     model: &ModelArgs,
 ) -> ExitCode {
-    let catalog = match crate::catalog::Catalog::load(dir) {
-        Ok(catalog) => catalog,
-        Err(error) => return report::<()>(Err(error.to_string())),
-    };
-    let cases = match eval::recommend::read(file, &catalog) {
-        Ok(cases) => cases,
-        Err(eval::EvalError::Malformed(error)) => return usage(error),
-        Err(error) => return report::<()>(Err(error)),
-    };
-    let registry = match DatasetRegistry::embedded() {
-        Ok(registry) => registry,
-        Err(error) => return report::<()>(Err(error)),
+    let (catalog, cases, registry) = match catalog_cases(dir, file, eval::recommend::read) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     let understander = match Understander::load(&model.model_dir, &model.heads, model.workers()) {
         Ok(understander) => understander,
@@ -376,13 +381,7 @@ fn eval_recommend(
             for miss in &outcome.misses {
                 println!("  {miss}");
             }
-            match serde_json::to_string(&outcome) {
-                Ok(line) => {
-                    println!("{line}");
-                    ExitCode::SUCCESS
-                }
-                Err(error) => report::<()>(Err(error)),
-            }
+            last_line(&outcome)
         }
         Err(error) => report::<()>(Err(error)),
     }

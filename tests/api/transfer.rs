@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use mydata_navigator::citizens::Citizen;
 use mydata_navigator::config::DEFAULT_PUBLIC_ORIGIN;
-use mydata_navigator::demo_provider::DemoProvider;
+use mydata_navigator::demo_provider::{Begun, DemoProvider};
 use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
@@ -133,30 +133,52 @@ async fn grant(
     ticked: &[&str],
 ) -> Granted {
     let begun = bank.begin(scope);
+    let answered = consent_twice(app, &begun, cookie, ticked, json!({})).await;
+    Granted {
+        code: answered.code,
+        verifier: begun.code_verifier,
+        consent_id: answered.consent_id,
+        package_id: answered.package_id,
+        cookie: cookie.to_owned(),
+    }
+}
+
+struct Answered {
+    code: String,
+    consent_id: String,
+    package_id: String,
+}
+
+/// Follows `begun` to the consent screens and answers both: the ticked
+/// datasets, then `send` (e.g. `{"standing_days": 30}`).
+async fn consent_twice(
+    app: &TestApp,
+    begun: &Begun,
+    cookie: &str,
+    ticked: &[&str],
+    send: Value,
+) -> Answered {
     let id = open_consent(&begun.authorize_url).await;
-    let cookie = cookie.to_owned();
     let downloaded = post_with_cookie(
         app,
         &format!("/api/consent/{id}/download"),
-        &cookie,
+        cookie,
         json!({"datasets": ticked}),
     )
     .await;
     assert_eq!(downloaded.status(), 200);
     let downloaded: Value = downloaded.json().await.unwrap();
-    let sent: Value = post_with_cookie(app, &format!("/api/consent/{id}/send"), &cookie, json!({}))
+    let sent: Value = post_with_cookie(app, &format!("/api/consent/{id}/send"), cookie, send)
         .await
         .json()
         .await
         .unwrap();
     let back = query(sent["redirect_to"].as_str().unwrap());
     assert_eq!(back["state"], begun.state);
-    Granted {
+    Answered {
         code: back["code"].clone(),
-        verifier: begun.code_verifier,
         consent_id: sent["consent_id"].as_str().unwrap().to_owned(),
         package_id: downloaded["package_id"].as_str().unwrap().to_owned(),
-        cookie,
     }
 }
 
@@ -637,30 +659,16 @@ async fn the_personal_cloud_forgets(backend: Backend) {
     // Sensitive: gone as soon as it was sent (a citizen card session for
     // the high dataset).
     let begun = bank.begin("health.medical_visits");
-    let id = open_consent(&begun.authorize_url).await;
     let card_cookie = crate::citizen_card::card_session(&app, &citizen.id).await;
-    let downloaded: Value = post_with_cookie(
+    let answered = consent_twice(
         &app,
-        &format!("/api/consent/{id}/download"),
+        &begun,
         &card_cookie,
-        json!({"datasets": ["health.medical_visits"]}),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let package_id = downloaded["package_id"].as_str().unwrap().to_owned();
-    let sent: Value = post_with_cookie(
-        &app,
-        &format!("/api/consent/{id}/send"),
-        &card_cookie,
+        &["health.medical_visits"],
         json!({}),
     )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let code = query(sent["redirect_to"].as_str().unwrap())["code"].clone();
+    .await;
+    let (code, package_id) = (answered.code, answered.package_id);
     let token = bank.token(&code, &begun.code_verifier).await.unwrap();
     assert!(app.store.cloud_get(&package_id).await.unwrap().is_some());
     bank.open_package(&bank.fetch_package(&token).await.unwrap())
@@ -698,27 +706,10 @@ async fn pushed_authorization_requests_are_accepted_once(backend: Backend) {
         !begun.authorize_url.contains("code_challenge"),
         "only the reference travels"
     );
-    let id = open_consent(&begun.authorize_url).await;
-    let download = post_with_cookie(
-        &app,
-        &format!("/api/consent/{id}/download"),
-        &cookie,
-        json!({"datasets": ["tax.income"]}),
-    )
-    .await;
-    assert_eq!(download.status(), 200);
-    let sent: Value =
-        post_with_cookie(&app, &format!("/api/consent/{id}/send"), &cookie, json!({}))
-            .await
-            .json()
-            .await
-            .unwrap();
-    let back = query(sent["redirect_to"].as_str().unwrap());
-    assert_eq!(back["state"], begun.state);
-    let token = bank
-        .token(&back["code"], &begun.code_verifier)
+    let code = consent_twice(&app, &begun, &cookie, &["tax.income"], json!({}))
         .await
-        .unwrap();
+        .code;
+    let token = bank.token(&code, &begun.code_verifier).await.unwrap();
     bank.open_package(&bank.fetch_package(&token).await.unwrap())
         .await
         .unwrap();
@@ -762,26 +753,15 @@ async fn a_standing_consent_refreshes_until_revoked(backend: Backend) {
     assert!(body.get("refresh_token").is_none());
 
     let begun = bank.begin("tax.income");
-    let id = open_consent(&begun.authorize_url).await;
-    let download = post_with_cookie(
+    let code = consent_twice(
         &app,
-        &format!("/api/consent/{id}/download"),
+        &begun,
         &cookie,
-        json!({"datasets": ["tax.income"]}),
-    )
-    .await;
-    assert_eq!(download.status(), 200);
-    let sent: Value = post_with_cookie(
-        &app,
-        &format!("/api/consent/{id}/send"),
-        &cookie,
+        &["tax.income"],
         json!({"standing_days": 30}),
     )
     .await
-    .json()
-    .await
-    .unwrap();
-    let code = query(sent["redirect_to"].as_str().unwrap())["code"].clone();
+    .code;
     let body: Value = bank
         .token_response(&code, &begun.code_verifier)
         .await
