@@ -16,6 +16,13 @@ pub fn same_secret(a: &str, b: &str) -> bool {
         == 0
 }
 
+/// The SHA-256 (hex) under which a bearer secret — a session token, an
+/// authorization code, an access or agency token — is stored, so that the
+/// database never holds the secret itself.
+pub fn digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
 /// Creates `path` with mode 0600; fails if it already exists, so that two
 /// servers starting at once cannot overwrite each other's secret.
 pub fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -18,7 +18,6 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::validate::validate_service;
 use super::{Catalog, Service, Tables};
@@ -26,6 +25,7 @@ use crate::audit::{AuditLog, NewEntry, Outcome};
 use crate::clock;
 use crate::http::{Json, Operator, OperatorToken, Path, Problem};
 use crate::needs::NeedRegistry;
+use crate::secrets::digest;
 use crate::spec::DatasetRegistry;
 use crate::store::{CatalogRow, Store};
 
@@ -48,10 +48,6 @@ pub fn router(api: CatalogApi) -> Router {
         )
         .route("/api/admin/agencies/{agency}/token", post(issue_token))
         .with_state(api)
-}
-
-fn digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// The agency a request's bearer token belongs to.

@@ -23,9 +23,21 @@ pub fn keys(subject: &NationalId, address: IpAddr) -> [String; 2] {
 }
 
 pub async fn locked(store: &dyn Store, keys: &[String]) -> Result<bool, StoreError> {
-    let since = clock::now_ms() - WINDOW_MS;
+    reached(store, keys, WINDOW_MS, MAX_FAILURES).await
+}
+
+/// Whether any key has `max` failures within the last `window_ms`: the
+/// counting every lockout shares (logins here, counter tickets in
+/// [`crate::transfer`]).
+pub async fn reached(
+    store: &dyn Store,
+    keys: &[String],
+    window_ms: i64,
+    max: i64,
+) -> Result<bool, StoreError> {
+    let since = clock::now_ms() - window_ms;
     for key in keys {
-        if store.auth_failures_since(key, since).await? >= MAX_FAILURES {
+        if store.auth_failures_since(key, since).await? >= max {
             return Ok(true);
         }
     }

@@ -9,7 +9,7 @@
 mod card;
 mod events;
 mod http;
-mod lockout;
+pub mod lockout;
 mod passkey;
 mod records;
 pub mod session;

@@ -9,11 +9,11 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::HeaderValue;
 use axum::http::header::COOKIE;
 use axum::http::request::Parts;
-use sha2::{Digest, Sha256};
 
 use crate::clock;
 use crate::http::Problem;
 use crate::ids::{Level, NationalId};
+use crate::secrets::digest;
 use crate::store::{SessionRow, Store, StoreError};
 
 pub const COOKIE_NAME: &str = "navigator_session";
@@ -70,10 +70,6 @@ pub struct Session {
     token_hash: String,
 }
 
-fn hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 fn level_name(level: Level) -> &'static str {
     level.as_str()
 }
@@ -88,7 +84,7 @@ impl Sessions {
         let token = hex::encode(rand::random::<[u8; 32]>());
         let now = clock::now_ms();
         let row = SessionRow {
-            token_hash: hash(&token),
+            token_hash: digest(&token),
             subject: subject.to_string(),
             level: level_name(level).into(),
             level_at_ms: now,
@@ -110,7 +106,7 @@ impl Sessions {
     /// The live session a token names, refreshed; `None` when there is none
     /// or it has expired (an expired one is deleted).
     pub async fn resolve(&self, token: &str) -> Result<Option<Session>, StoreError> {
-        let token_hash = hash(token);
+        let token_hash = digest(token);
         let Some(row) = self.store.session_get(&token_hash).await? else {
             return Ok(None);
         };
@@ -148,7 +144,7 @@ impl Sessions {
         }
         let now = clock::now_ms();
         let token = hex::encode(rand::random::<[u8; 32]>());
-        let new_hash = hash(&token);
+        let new_hash = digest(&token);
         let moved = self
             .store
             .session_raise(&session.token_hash, &new_hash, level_name(level), now)

@@ -16,7 +16,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::authorize::redirect_with;
 use super::{CODE_TTL_MS, Scope, TransferApi};
@@ -26,16 +25,13 @@ use crate::clock;
 use crate::http::{Json, Path, Problem};
 use crate::identity::{CitizenSession, Session};
 use crate::ids::{DatasetId, Level};
+use crate::secrets::digest;
 use crate::services::ServiceProvider;
 use crate::store::AuthRequestRow;
 
 const GONE: &str = "this request has expired or was already answered; start again at the service";
 /// Blue Button 2.0 offers 13 months; so does this.
 const MAX_STANDING_DAYS: u32 = 395;
-
-pub(super) fn digest(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
 
 /// The request, claimed by this citizen, with its provider.
 async fn claim(

@@ -25,7 +25,6 @@ use rand::Rng;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::consent::digest;
 use super::package::{delivered, seal};
 use super::{Scope, TransferApi, cloud, receipt, token};
 use crate::audit::{NewEntry, Outcome};
@@ -33,6 +32,7 @@ use crate::clock;
 use crate::http::{Json, Problem};
 use crate::identity::CitizenSession;
 use crate::ids::DatasetId;
+use crate::secrets::digest;
 use crate::store::CounterTicketRow;
 
 const TICKET_TTL_MS: i64 = 10 * 60 * 1000;
@@ -181,21 +181,6 @@ async fn audit(
     .await
 }
 
-async fn locked(api: &TransferApi, keys: &[String]) -> Result<bool, Problem> {
-    let since = clock::now_ms() - LOCK_MS;
-    for key in keys {
-        let failures = api
-            .store
-            .auth_failures_since(key, since)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-        if failures >= MAX_FAILURES {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 fn lockout() -> Problem {
     Problem::new(
         StatusCode::TOO_MANY_REQUESTS,
@@ -223,7 +208,11 @@ pub(super) async fn redeem(
     let address_key = format!("counter-address:{}", peer.ip());
     let ticket_key = format!("counter-ticket:{ticket_hash}");
     let keys = [address_key, ticket_key];
-    if locked(&api, &keys).await? {
+    let locked =
+        crate::identity::lockout::reached(api.store.as_ref(), &keys, LOCK_MS, MAX_FAILURES)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+    if locked {
         audit(
             &api,
             None,

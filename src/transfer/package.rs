@@ -15,10 +15,10 @@ use sha2::{Digest, Sha256};
 
 use super::TransferApi;
 use super::cloud;
-use super::consent::digest;
 use crate::audit::{NewEntry, Outcome};
 use crate::clock;
 use crate::http::Problem;
+use crate::secrets::digest;
 use crate::services::{ServiceProvider, encryption_key};
 use crate::store::{CloudPackageRow, ConsentRow};
 

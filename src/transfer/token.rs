@@ -19,9 +19,9 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::consent::digest;
 use super::{TOKEN_TTL_MS, TransferApi};
 use crate::clock;
+use crate::secrets::digest;
 use crate::services::{ServiceProvider, client_verifier};
 use crate::store::AccessTokenRow;
 
