@@ -57,6 +57,7 @@ pub mod eval;
 pub mod http;
 pub mod identity;
 pub mod ids;
+pub mod index;
 pub mod needs;
 pub mod providers;
 pub mod recommend;
