@@ -189,7 +189,7 @@ pub async fn run() -> ExitCode {
         Command::Provider(args) => report(app::run_provider(args, shutdown_signal()).await),
         Command::Audit(command) => audit(command).await,
         Command::Train(command) => train(command),
-        Command::Eval(command) => eval(command),
+        Command::Eval(command) => eval(command).await,
         Command::CitizenCard(command) => citizen_card(command),
         Command::Catalog(command) => catalog(command),
     }
@@ -348,7 +348,7 @@ fn eval_rules(file: &Path, date: Option<time::Date>, dir: &Path) -> ExitCode {
     }
 }
 
-fn eval_recommend(
+async fn eval_recommend(
     file: &Path,
     date: Option<time::Date>,
     dir: &Path,
@@ -362,13 +362,19 @@ fn eval_recommend(
         Ok(understander) => understander,
         Err(error) => return report::<()>(Err(error)),
     };
-    let recommender = match crate::recommend::Recommender::build(catalog, &registry, &understander)
-    {
+    // The same index the server would use: Qdrant when QDRANT_URL is set.
+    let index = match crate::index::for_kind("services", understander.pool().embedder().dim()) {
+        Ok(index) => index,
+        Err(error) => return report::<()>(Err(error)),
+    };
+    let built =
+        crate::recommend::Recommender::build(catalog, &registry, &understander, index, None).await;
+    let recommender = match built {
         Ok(recommender) => recommender,
         Err(error) => return report::<()>(Err(error)),
     };
     let date = date.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
-    match eval::recommend::run(&cases, &understander, &recommender, date) {
+    match eval::recommend::run(&cases, &understander, &recommender, date).await {
         Ok(outcome) => {
             println!(
                 "recommend: {} questions; hit@3 {:.4}, recall@5 {:.4}, nDCG@5 {:.4}, forbidden shown {}",
@@ -387,7 +393,7 @@ fn eval_recommend(
     }
 }
 
-fn eval(command: EvalCommand) -> ExitCode {
+async fn eval(command: EvalCommand) -> ExitCode {
     if let EvalCommand::Recommend {
         file,
         date,
@@ -395,7 +401,7 @@ fn eval(command: EvalCommand) -> ExitCode {
         model,
     } = &command
     {
-        return eval_recommend(file, *date, catalog, model);
+        return eval_recommend(file, *date, catalog, model).await;
     }
     if let EvalCommand::Rules {
         file,
@@ -454,7 +460,10 @@ fn eval(command: EvalCommand) -> ExitCode {
 
 async fn serve(args: ServeArgs) -> ExitCode {
     match Application::build(args).await {
-        Ok(app) => report(app.run_until(shutdown_signal()).await),
+        Ok(app) => {
+            app.warm_up();
+            report(app.run_until(shutdown_signal()).await)
+        }
         Err(error) => report::<()>(Err(error)),
     }
 }

@@ -81,7 +81,7 @@ fn ndcg(shown: &[&str], expect: &[String], k: usize) -> f64 {
     if ideal == 0.0 { 0.0 } else { dcg / ideal }
 }
 
-pub fn run(
+pub async fn run(
     cases: &[Case],
     understander: &Understander,
     recommender: &Recommender,
@@ -92,7 +92,9 @@ pub fn run(
     let (mut hits, mut recall, mut gain, mut forbidden) = (0.0, 0.0, 0.0, 0);
     let mut misses = Vec::new();
     for (case, (understanding, embedding)) in cases.iter().zip(&understood) {
-        let result = recommender.recommend(understanding, embedding, &case.records, date);
+        let result = recommender
+            .recommend(understanding, embedding, &case.records, date)
+            .await;
         let shown: Vec<&str> = result.ranked.iter().map(|r| r.service.as_str()).collect();
         let found = |k: usize| {
             case.expect
@@ -112,12 +114,18 @@ pub fn run(
         }
         recall += found(5) as f64 / case.expect.len() as f64;
         gain += ndcg(&shown, &case.expect, 5);
-        forbidden += result
+        for shown in result
             .ranked
             .iter()
             .take(5)
             .filter(|r| r.verdict == Verdict::Eligible && case.forbid.contains(&r.service))
-            .count();
+        {
+            forbidden += 1;
+            misses.push(format!(
+                "{}: forbidden {} shown as eligible",
+                case.id, shown.service
+            ));
+        }
     }
     let n = cases.len().max(1) as f64;
     Ok(Report {

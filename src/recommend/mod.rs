@@ -1,32 +1,39 @@
 //! From a question and the consented records to a ranked, explained list
-//! of services. Candidates are the services of the question's likeliest
-//! needs plus its semantic neighbours in the catalogue; each is judged by
-//! the rules; eligible ones come before unknown ones, ineligible ones are
-//! not recommended but listed as checked, services already received are
-//! left out, and of two services that exclude each other only the better
-//! placed stays. Within a group the order is relevance to the question's
-//! needs, then to its words; in a crisis the hotlines come first.
+//! of services, and for job needs the vacancies that fit. Candidates are
+//! the services of the question's likeliest needs plus its semantic
+//! neighbours in the catalogue; each is judged by the rules; eligible ones
+//! come before unknown ones, ineligible ones are not recommended but listed
+//! as checked, services already received are left out, and of two services
+//! that exclude each other only the better placed stays. Within a group
+//! the order is relevance to the question's needs, then to its words; in a
+//! crisis the hotlines come first.
 
-pub mod index;
+pub mod explain;
+pub mod http;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 use time::Date;
 
-use crate::catalog::rules::{Judgement, RuleEngine, Truth, Verdict};
-use crate::catalog::{Catalog, Localised, Service};
+use crate::catalog::rules::{RuleEngine, Verdict};
+use crate::catalog::{Catalog, Service};
+use crate::index::{Filter, Item, Payload, VectorIndex};
 use crate::spec::DatasetRegistry;
-use crate::understand::language::Language;
 use crate::understand::{Understander, Understanding};
-use index::{ExactIndex, Filter, Payload, VectorIndex};
+use crate::vacancies::board::VacancyBoard;
+use crate::vacancies::matching::{Profile, Training, VacancyMatch, likeness};
+pub use explain::Recommendation;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecommendError {
     #[error("the catalogue: {0}")]
     Catalog(String),
-    #[error("embedding the catalogue: {0}")]
+    #[error("embedding: {0}")]
     Embedding(String),
+    #[error("the index: {0}")]
+    Index(#[from] crate::index::IndexError),
 }
 
 /// How many semantic neighbours join the candidates.
@@ -35,40 +42,45 @@ const NEIGHBOURS: usize = 10;
 const TOP_NEEDS: usize = 3;
 /// Weight of need relevance against word relevance, fixed a priori.
 const NEED_WEIGHT: f32 = 0.7;
+/// Vacancies shown for a job need.
+const VACANCIES: usize = 5;
+/// Needs for which vacancies are matched.
+const JOB_NEEDS: [&str; 3] = ["job_search", "unemployment_benefit", "vocational_training"];
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Recommendation {
-    pub service: String,
-    pub name: String,
-    pub verdict: Verdict,
-    pub score: f32,
-    /// Why: the conditions met (or, for unknown, those still open).
-    pub reasons: Vec<String>,
-    /// For unknown: the records that would settle it.
-    pub would_settle: Vec<String>,
-    /// Conditions only the agency can confirm.
-    pub to_confirm: Vec<String>,
-    pub next_step: String,
-}
+pub type Records = BTreeMap<String, serde_json::Value>;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Recommendations {
     pub ranked: Vec<Recommendation>,
     /// Checked and found ineligible, with the reason.
     pub not_eligible: Vec<Recommendation>,
+    /// Candidates the citizen already receives (left out of `ranked`).
+    pub already_receiving: Vec<Received>,
+    /// For job needs: open vacancies that fit, explained.
+    pub vacancies: Vec<VacancyMatch>,
+    /// Parts that could not be computed (a search backend down, …).
+    pub degraded: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Received {
+    pub service: String,
+    pub name: String,
+}
+
+/// What ranking yields before vacancies are added.
+struct Ranking {
+    ranked: Vec<Recommendation>,
+    not_eligible: Vec<Recommendation>,
+    already_receiving: Vec<Received>,
 }
 
 pub struct Recommender {
     catalog: Catalog,
     engine: RuleEngine,
-    index: ExactIndex,
-}
-
-fn text(localised: &Localised, language: Language) -> String {
-    match language {
-        Language::ZhTw => localised.zh_tw.clone(),
-        Language::En => localised.en.clone(),
-    }
+    services: Box<dyn VectorIndex>,
+    understander: Understander,
+    vacancies: Option<Arc<VacancyBoard>>,
 }
 
 fn regions(service: &Service) -> Vec<String> {
@@ -90,54 +102,139 @@ fn crisis_line(service: &Service) -> bool {
             .any(|n| matches!(n.as_str(), "mental_health" | "domestic_violence"))
 }
 
+fn passages(service: &Service) -> [String; 2] {
+    [
+        format!("{}：{}", service.name.zh_tw, service.summary.zh_tw),
+        format!("{}: {}", service.name.en, service.summary.en),
+    ]
+}
+
+fn receiving(records: &Records) -> BTreeSet<String> {
+    records
+        .get("welfare.status")
+        .and_then(|w| w.get("receiving"))
+        .and_then(|r| r.as_array())
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|id| id.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl Recommender {
-    /// Embeds every service's name and summary in both languages.
-    pub fn build(
+    /// Embeds every service's name and summary in both languages into
+    /// `services`; texts embedded before in this process are not redone.
+    /// Keeps `previous`'s vacancies.
+    pub async fn build(
         catalog: Catalog,
         registry: &DatasetRegistry,
         understander: &Understander,
+        services: Box<dyn VectorIndex>,
+        previous: Option<&Recommender>,
     ) -> Result<Self, RecommendError> {
         let engine = RuleEngine::new(&catalog, registry)
             .map_err(|e| RecommendError::Catalog(e.to_string()))?;
-        let passages: Vec<String> = catalog
-            .services
-            .iter()
-            .flat_map(|s| {
-                [
-                    format!("{}：{}", s.name.zh_tw, s.summary.zh_tw),
-                    format!("{}: {}", s.name.en, s.summary.en),
-                ]
-            })
-            .collect();
-        let refs: Vec<&str> = passages.iter().map(String::as_str).collect();
-        let embedder = understander.pool().embedder();
-        let vectors = embedder
-            .embed_passages(&refs)
+        let texts: Vec<String> = catalog.services.iter().flat_map(passages).collect();
+        let vectors = understander
+            .embed_passages(&texts)
+            .await
             .map_err(|e| RecommendError::Embedding(e.to_string()))?;
-        let mut index = ExactIndex::new(embedder.dim());
-        for (i, vector) in vectors.iter().enumerate() {
-            if let Some(service) = catalog.services.get(i / 2) {
-                let payload = Payload {
-                    needs: service.needs.clone(),
-                    regions: regions(service),
-                };
-                index.add(&service.id, vector, payload);
+        let mut vectors = vectors.into_iter();
+        let mut items = Vec::new();
+        for service in &catalog.services {
+            let payload = Payload {
+                needs: service.needs.clone(),
+                regions: regions(service),
+                channels: service.channels.clone(),
+                provider_type: service.provider_type.clone(),
+            };
+            for _ in passages(service) {
+                if let Some(vector) = vectors.next() {
+                    items.push(Item {
+                        id: service.id.clone(),
+                        vector,
+                        payload: payload.clone(),
+                    });
+                }
             }
         }
+        services.replace(items).await?;
         Ok(Self {
             catalog,
             engine,
-            index,
+            services,
+            understander: understander.clone(),
+            vacancies: previous.and_then(|p| p.vacancies.clone()),
         })
     }
 
-    pub fn recommend(
+    /// Matches vacancies from `board` for job needs.
+    pub fn with_vacancies(mut self, board: Arc<VacancyBoard>) -> Self {
+        self.vacancies = Some(board);
+        self
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub async fn recommend(
         &self,
         understanding: &Understanding,
         query: &[f32],
-        records: &BTreeMap<String, serde_json::Value>,
+        records: &Records,
         date: Date,
     ) -> Recommendations {
+        let mut degraded = Vec::new();
+        let similar: BTreeMap<String, f32> = match self
+            .services
+            .search(query, self.catalog.services.len(), &Filter::default())
+            .await
+        {
+            Ok(hits) => hits.into_iter().map(|h| (h.id, h.score)).collect(),
+            Err(error) => {
+                tracing::warn!(%error, "service search failed; ranking by needs alone");
+                degraded.push("service_search".to_owned());
+                BTreeMap::new()
+            }
+        };
+        let mut nearest: Vec<(&String, &f32)> = similar.iter().collect();
+        nearest.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        let neighbours: BTreeSet<&str> = nearest
+            .iter()
+            .take(NEIGHBOURS)
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let ranking = self.rank(understanding, &similar, &neighbours, records, date);
+        let vacancies = match self
+            .match_vacancies(understanding, query, records, date)
+            .await
+        {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::warn!(%error, "vacancy matching failed");
+                degraded.push("vacancies".to_owned());
+                Vec::new()
+            }
+        };
+        Recommendations {
+            ranked: ranking.ranked,
+            not_eligible: ranking.not_eligible,
+            already_receiving: ranking.already_receiving,
+            vacancies,
+            degraded,
+        }
+    }
+
+    fn rank(
+        &self,
+        understanding: &Understanding,
+        similar: &BTreeMap<String, f32>,
+        neighbours: &BTreeSet<&str>,
+        records: &Records,
+        date: Date,
+    ) -> Ranking {
         let language = understanding.language;
         let need_score: BTreeMap<&str, f32> = understanding
             .needs
@@ -152,30 +249,10 @@ impl Recommender {
         let city = records
             .get("household.registration")
             .and_then(|r| r.get("city"))
-            .and_then(|c| c.as_str())
-            .map(str::to_owned);
-        let similar: BTreeMap<String, f32> = self
-            .index
-            .search(query, self.catalog.services.len(), &Filter::default())
-            .into_iter()
-            .collect();
-        let neighbours: BTreeSet<&str> = self
-            .index
-            .search(query, NEIGHBOURS, &Filter::default())
-            .iter()
-            .filter_map(|(id, _)| self.catalog.service(id).map(|s| s.id.as_str()))
-            .collect();
-        let receiving: BTreeSet<String> = records
-            .get("welfare.status")
-            .and_then(|w| w.get("receiving"))
-            .and_then(|r| r.as_array())
-            .map(|ids| {
-                ids.iter()
-                    .filter_map(|id| id.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut judged: Vec<(Recommendation, Verdict)> = Vec::new();
+            .and_then(|c| c.as_str());
+        let receiving = receiving(records);
+        let mut judged: Vec<Recommendation> = Vec::new();
+        let mut already_receiving = Vec::new();
         for service in &self.catalog.services {
             let by_need = service
                 .needs
@@ -185,10 +262,14 @@ impl Recommender {
                 continue;
             }
             if receiving.contains(&service.id) {
+                already_receiving.push(Received {
+                    service: service.id.clone(),
+                    name: explain::text(&service.name, language),
+                });
                 continue;
             }
             let regional = regions(service);
-            if !regional.is_empty() && city.as_ref().is_some_and(|c| !regional.contains(c)) {
+            if !regional.is_empty() && city.is_some_and(|c| !regional.iter().any(|r| r == c)) {
                 continue;
             }
             let Some(judgement) = self.engine.judge(service, records, date) else {
@@ -204,14 +285,20 @@ impl Recommender {
             if understanding.crisis.flagged && crisis_line(service) {
                 score += 10.0;
             }
-            let verdict = judgement.verdict;
-            judged.push((self.explain(service, &judgement, score, language), verdict));
+            let agency = self
+                .catalog
+                .agencies
+                .get(&service.id)
+                .map_or("", String::as_str);
+            judged.push(explain::recommendation(
+                service, agency, &judgement, score, language,
+            ));
         }
-        judged.sort_by(|a, b| a.1.cmp(&b.1).then(b.0.score.total_cmp(&a.0.score)));
+        judged.sort_by(|a, b| a.verdict.cmp(&b.verdict).then(b.score.total_cmp(&a.score)));
         let mut ranked: Vec<Recommendation> = Vec::new();
         let mut not_eligible = Vec::new();
-        for (recommendation, verdict) in judged {
-            if verdict == Verdict::Ineligible {
+        for recommendation in judged {
+            if recommendation.verdict == Verdict::Ineligible {
                 not_eligible.push(recommendation);
                 continue;
             }
@@ -223,48 +310,79 @@ impl Recommender {
                 ranked.push(recommendation);
             }
         }
-        Recommendations {
+        Ranking {
             ranked,
             not_eligible,
+            already_receiving,
         }
     }
 
-    fn explain(
+    /// The catalogue's training services this citizen is not ruled out of.
+    fn training(
         &self,
-        service: &Service,
-        judgement: &Judgement,
-        score: f32,
-        language: Language,
-    ) -> Recommendation {
-        let wanted = match judgement.verdict {
-            Verdict::Eligible => Truth::True,
-            Verdict::Unknown => Truth::Unknown,
-            Verdict::Ineligible => Truth::False,
-        };
-        let reasons = judgement
-            .conditions
+        records: &Records,
+        date: Date,
+        understanding: &Understanding,
+    ) -> Vec<Training> {
+        self.catalog
+            .services
             .iter()
-            .filter(|c| c.truth == wanted)
-            .filter_map(|c| service.conditions.iter().find(|s| s.id == c.id))
-            .map(|c| text(&c.explain, language))
-            .collect();
-        Recommendation {
-            service: service.id.clone(),
-            name: text(&service.name, language),
-            verdict: judgement.verdict,
-            score,
-            reasons,
-            would_settle: judgement
-                .would_settle
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-            to_confirm: service
-                .to_confirm
-                .iter()
-                .map(|t| text(t, language))
-                .collect(),
-            next_step: text(&service.how_to_apply, language),
+            .filter(|s| s.needs.iter().any(|n| n == "vocational_training"))
+            .filter(|s| {
+                self.engine
+                    .judge(s, records, date)
+                    .is_some_and(|j| j.verdict != Verdict::Ineligible)
+            })
+            .map(|s| Training {
+                service: s.id.clone(),
+                name: explain::text(&s.name, understanding.language),
+            })
+            .collect()
+    }
+
+    async fn match_vacancies(
+        &self,
+        understanding: &Understanding,
+        query: &[f32],
+        records: &Records,
+        date: Date,
+    ) -> Result<Vec<VacancyMatch>, RecommendError> {
+        let Some(board) = &self.vacancies else {
+            return Ok(Vec::new());
+        };
+        let ranking = understanding.ranking();
+        let asks_for_work = understanding
+            .detected
+            .iter()
+            .map(String::as_str)
+            .chain(ranking.first().copied())
+            .any(|n| JOB_NEEDS.contains(&n));
+        if !asks_for_work || understanding.out_of_scope {
+            return Ok(Vec::new());
         }
+        let profile = Profile::from_records(records, date);
+        let work = match profile.work_text() {
+            Some(text) => self
+                .understander
+                .pool()
+                .embed_queries(vec![text])
+                .await
+                .map_err(|e| RecommendError::Embedding(e.to_string()))?
+                .into_iter()
+                .next(),
+            None => None,
+        };
+        let towards = likeness(work.as_deref(), query);
+        let training = self.training(records, date, understanding);
+        Ok(board
+            .matches(
+                &towards,
+                &profile,
+                &training,
+                date,
+                understanding.language,
+                VACANCIES,
+            )
+            .await?)
     }
 }

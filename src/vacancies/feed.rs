@@ -167,21 +167,42 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Vacancy>, VacancyError> {
         .map(|entry| entry.path())
         .collect();
     paths.sort();
+    let mut files = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        if !(name.ends_with(".xml") || name.ends_with(".json")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| VacancyError::Feed {
+            file: name.clone(),
+            problem: e.to_string(),
+        })?;
+        files.push((name, text));
+    }
+    load_files(files)
+}
+
+/// Reads feed files given as (name, text), in order; a vacancy listed
+/// twice (same URL) is kept once.
+pub fn load_files(
+    files: impl IntoIterator<Item = (String, String)>,
+) -> Result<Vec<Vacancy>, VacancyError> {
     let mut seen = std::collections::BTreeSet::new();
     let mut all = Vec::new();
-    for path in paths {
-        let parse: fn(&str) -> Result<Vec<Vacancy>, String> =
-            match path.extension().and_then(|e| e.to_str()) {
-                Some("xml") => parse_xml,
-                Some("json") => parse_json,
-                _ => continue,
-            };
-        let fault = |problem: String| VacancyError::Feed {
-            file: path.display().to_string(),
-            problem,
+    for (name, text) in files {
+        let parse: fn(&str) -> Result<Vec<Vacancy>, String> = if name.ends_with(".xml") {
+            parse_xml
+        } else if name.ends_with(".json") {
+            parse_json
+        } else {
+            continue;
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| fault(e.to_string()))?;
-        for vacancy in parse(text.trim_start_matches('\u{feff}')).map_err(fault)? {
+        let vacancies =
+            parse(text.trim_start_matches('\u{feff}')).map_err(|problem| VacancyError::Feed {
+                file: name,
+                problem,
+            })?;
+        for vacancy in vacancies {
             if seen.insert(vacancy.url.clone()) {
                 all.push(vacancy);
             }

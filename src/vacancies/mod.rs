@@ -4,7 +4,9 @@
 //! (`OCCU_DESC（職務名稱）`), every value a string, `-` for a missing
 //! salary bound, `額滿為止` for "until filled", 台 and 臺 both.
 
+pub mod board;
 pub mod feed;
+pub mod matching;
 
 use serde::Serialize;
 use time::Date;
@@ -50,6 +52,24 @@ pub struct Vacancy {
     pub url: String,
     pub company: String,
     pub updated: Option<Date>,
+}
+
+/// The feed files compiled into the binary.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "datasets/vacancies/"]
+#[include = "*.xml"]
+#[include = "*.json"]
+struct EmbeddedFeed;
+
+/// The vacancies shipped with the binary (`datasets/vacancies/`).
+pub fn embedded() -> Result<Vec<Vacancy>, VacancyError> {
+    let mut names: Vec<String> = EmbeddedFeed::iter().map(|n| n.to_string()).collect();
+    names.sort();
+    let files = names.into_iter().filter_map(|name| {
+        let file = EmbeddedFeed::get(&name)?;
+        Some((name, String::from_utf8_lossy(&file.data).into_owned()))
+    });
+    feed::load_files(files)
 }
 
 /// The 22 municipalities and counties, as household registration writes them.

@@ -3,44 +3,66 @@
 //! and nothing they are not eligible for is recommended.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::Arc;
 
 use mydata_navigator::catalog::Catalog;
 use mydata_navigator::catalog::rules::Verdict;
+use mydata_navigator::index::ExactIndex;
 use mydata_navigator::recommend::{Recommendations, Recommender};
 use mydata_navigator::spec::DatasetRegistry;
+use mydata_navigator::vacancies::{self, board::VacancyBoard};
+use tokio::sync::OnceCell;
 
 use crate::helpers::{citizens, repo_path, understander};
 
-fn recommender() -> &'static Recommender {
-    static RECOMMENDER: OnceLock<Recommender> = OnceLock::new();
-    RECOMMENDER.get_or_init(|| {
-        let catalog = Catalog::load(&repo_path("datasets/catalog")).unwrap();
-        Recommender::build(
-            catalog,
-            &DatasetRegistry::embedded().unwrap(),
-            understander(),
-        )
-        .unwrap()
-    })
+/// Built once per test binary: the catalogue and the 320 vacancies are
+/// embedded with the real model.
+async fn recommender() -> &'static Recommender {
+    static RECOMMENDER: OnceCell<Recommender> = OnceCell::const_new();
+    RECOMMENDER
+        .get_or_init(|| async {
+            let catalog = Catalog::load(&repo_path("datasets/catalog")).unwrap();
+            let dim = understander().pool().embedder().dim();
+            let board = VacancyBoard::build(
+                vacancies::embedded().unwrap(),
+                understander(),
+                Box::new(ExactIndex::new(dim)),
+            )
+            .await
+            .unwrap();
+            Recommender::build(
+                catalog,
+                &DatasetRegistry::embedded().unwrap(),
+                understander(),
+                Box::new(ExactIndex::new(dim)),
+                None,
+            )
+            .await
+            .unwrap()
+            .with_vacancies(Arc::new(board))
+        })
+        .await
 }
 
-fn ask(question: &str, records: &BTreeMap<String, serde_json::Value>) -> Recommendations {
-    let understood = understander()
-        .understand_batch_with_embeddings(&[question])
+async fn ask(question: &str, records: &BTreeMap<String, serde_json::Value>) -> Recommendations {
+    let (understanding, embedding) = understander()
+        .understand_with_embedding(question)
+        .await
         .unwrap();
-    let (understanding, embedding) = &understood[0];
-    recommender().recommend(
-        understanding,
-        embedding,
-        records,
-        time::macros::date!(2026 - 12 - 01),
-    )
+    recommender()
+        .await
+        .recommend(
+            &understanding,
+            &embedding,
+            records,
+            time::macros::date!(2026 - 12 - 01),
+        )
+        .await
 }
 
-#[test]
-fn a_crisis_puts_a_hotline_first() {
-    let result = ask("我真的撐不下去了，想結束自己的生命", &BTreeMap::new());
+#[tokio::test]
+async fn a_crisis_puts_a_hotline_first() {
+    let result = ask("我真的撐不下去了，想結束自己的生命", &BTreeMap::new()).await;
     let first = &result.ranked[0];
     assert!(
         ["mohw.hotline_1925", "lifeline.hotline_1995"].contains(&first.service.as_str()),
@@ -50,12 +72,12 @@ fn a_crisis_puts_a_hotline_first() {
     assert!(!first.next_step.is_empty());
 }
 
-#[test]
-fn the_ineligible_are_checked_but_never_recommended() {
+#[tokio::test]
+async fn the_ineligible_are_checked_but_never_recommended() {
     // A citizen of 47 asking about youth training: the youth programmes
     // are judged and set aside with the reason.
     let citizen = citizens().iter().find(|c| c.id == "c001").cloned().unwrap();
-    let result = ask("有沒有青年職業訓練的補助？", &citizen.records);
+    let result = ask("有沒有青年職業訓練的補助？", &citizen.records).await;
     assert!(
         result
             .ranked
@@ -76,12 +98,13 @@ fn the_ineligible_are_checked_but_never_recommended() {
     );
 }
 
-#[test]
-fn without_records_verdicts_stay_unknown_and_say_what_would_settle_them() {
+#[tokio::test]
+async fn without_records_verdicts_stay_unknown_and_say_what_would_settle_them() {
     let result = ask(
         "I lost my job, can I get unemployment benefit?",
         &BTreeMap::new(),
-    );
+    )
+    .await;
     let benefit = result
         .ranked
         .iter()
@@ -103,8 +126,8 @@ fn without_records_verdicts_stay_unknown_and_say_what_would_settle_them() {
     );
 }
 
-#[test]
-fn services_already_received_are_left_out() {
+#[tokio::test]
+async fn services_already_received_are_left_out() {
     let mut records = BTreeMap::new();
     records.insert(
         "welfare.status".to_owned(),
@@ -112,11 +135,68 @@ fn services_already_received_are_left_out() {
             "disability_certificate": null, "ltc_cms_level": 0,
             "receiving": ["mohw.low_income_household"]}),
     );
-    let result = ask("生活很困難，可以申請低收入戶嗎？", &records);
+    let result = ask("生活很困難，可以申請低收入戶嗎？", &records).await;
     assert!(
         result
             .ranked
             .iter()
             .all(|r| r.service != "mohw.low_income_household")
     );
+    assert!(
+        result
+            .already_receiving
+            .iter()
+            .any(|r| r.service == "mohw.low_income_household"),
+        "named as already received instead"
+    );
+}
+
+#[tokio::test]
+async fn a_job_seeker_is_matched_to_nearby_vacancies_with_what_fits_and_what_is_missing() {
+    // c005: a warehouse picker in Taoyuan, vocational high school, no
+    // certificates, laid off in November 2026.
+    let citizen = citizens().iter().find(|c| c.id == "c005").cloned().unwrap();
+    let result = ask("失業了，想找倉儲物流的工作", &citizen.records).await;
+    assert!(result.degraded.is_empty(), "{:?}", result.degraded);
+    assert!(result.vacancies.len() >= 3, "{:?}", result.vacancies);
+    assert!(
+        result.vacancies.iter().all(|v| v.city == "桃園市"),
+        "Taoyuan has enough of them: {:?}",
+        result.vacancies
+    );
+    assert!(
+        result.vacancies.iter().take(3).any(|v| v
+            .fits
+            .iter()
+            .any(|f| f.contains("理貨員") || f.contains("揀貨員"))),
+        "the past work that fits is named: {:?}",
+        result.vacancies
+    );
+    // Every vacancy shown is still open on the day asked.
+    assert!(
+        result
+            .vacancies
+            .iter()
+            .all(|v| v.closes.as_deref().is_none_or(|d| d >= "2026-12-01"))
+    );
+    // A missing certificate comes with the training that leads to it.
+    let gap = result
+        .vacancies
+        .iter()
+        .flat_map(|v| &v.gaps)
+        .find(|g| g.what.contains("堆高機"))
+        .expect("a forklift vacancy asks for a certificate c005 lacks");
+    assert!(
+        gap.training
+            .iter()
+            .any(|t| t.service == "wda.pre_employment_training"),
+        "{gap:?}"
+    );
+}
+
+#[tokio::test]
+async fn no_vacancies_for_a_question_that_is_not_about_work() {
+    let citizen = citizens().iter().find(|c| c.id == "c005").cloned().unwrap();
+    let result = ask("家裡長輩需要長照服務，要怎麼申請？", &citizen.records).await;
+    assert!(result.vacancies.is_empty(), "{:?}", result.vacancies);
 }

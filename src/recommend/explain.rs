@@ -1,0 +1,78 @@
+//! Turning a rule judgement into the words a citizen reads, in the
+//! language they asked in.
+
+use serde::Serialize;
+
+use crate::catalog::rules::{Judgement, Truth, Verdict};
+use crate::catalog::{Localised, Service};
+use crate::understand::language::Language;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    pub service: String,
+    pub name: String,
+    pub agency: String,
+    pub verdict: Verdict,
+    pub score: f32,
+    /// Why: the conditions met (eligible), still open (unknown) or failed
+    /// (ineligible), each in the rule's own words.
+    pub reasons: Vec<String>,
+    /// For unknown: the records that would settle it.
+    pub would_settle: Vec<String>,
+    /// Conditions only the agency can confirm.
+    pub to_confirm: Vec<String>,
+    pub benefit: String,
+    pub next_step: String,
+    pub channels: Vec<String>,
+    pub source: String,
+}
+
+pub fn text(localised: &Localised, language: Language) -> String {
+    match language {
+        Language::ZhTw => localised.zh_tw.clone(),
+        Language::En => localised.en.clone(),
+    }
+}
+
+pub fn recommendation(
+    service: &Service,
+    agency: &str,
+    judgement: &Judgement,
+    score: f32,
+    language: Language,
+) -> Recommendation {
+    let deciding = match judgement.verdict {
+        Verdict::Eligible => Truth::True,
+        Verdict::Unknown => Truth::Unknown,
+        Verdict::Ineligible => Truth::False,
+    };
+    let reasons = judgement
+        .conditions
+        .iter()
+        .filter(|c| c.truth == deciding)
+        .filter_map(|c| service.conditions.iter().find(|s| s.id == c.id))
+        .map(|c| text(&c.explain, language))
+        .collect();
+    Recommendation {
+        service: service.id.clone(),
+        name: text(&service.name, language),
+        agency: agency.to_owned(),
+        verdict: judgement.verdict,
+        score,
+        reasons,
+        would_settle: judgement
+            .would_settle
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        to_confirm: service
+            .to_confirm
+            .iter()
+            .map(|t| text(t, language))
+            .collect(),
+        benefit: text(&service.benefit, language),
+        next_step: text(&service.how_to_apply, language),
+        channels: service.channels.clone(),
+        source: service.source.clone(),
+    }
+}
