@@ -29,12 +29,14 @@ use crate::identity::{self, IdentitySettings, SessionPolicy, Sessions};
 use crate::ids::AgencyId;
 use crate::needs::NeedRegistry;
 use crate::providers::Provider;
+use crate::recommend::{self, http::RecommendApi};
 use crate::sealing::{CredentialKey, SealingError};
 use crate::services::{self, ServiceDirectory};
 use crate::spec::{DatasetRegistry, SpecError};
 use crate::store::{self, Store, StoreError};
 use crate::transfer::{self, PlatformKey, PlatformKeyError, TransferApi};
 use crate::understand::{self, UnderstandError, Understander};
+use crate::vacancies::{self, VacancyError};
 
 /// Request bodies larger than this are refused before any handler runs.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -80,6 +82,8 @@ pub enum AppError {
     PlatformKey(#[from] PlatformKeyError),
     #[error("the service catalogue: {0}")]
     Catalog(String),
+    #[error("the vacancy feed: {0}")]
+    Vacancies(#[from] VacancyError),
     #[error(transparent)]
     CatalogFiles(#[from] CatalogError),
     #[error("public origin {origin:?}: {problem}")]
@@ -91,6 +95,7 @@ pub struct Application {
     router: Router,
     store: Arc<dyn Store>,
     broker: Broker,
+    recommend: RecommendApi,
 }
 
 impl Application {
@@ -136,6 +141,13 @@ impl Application {
             .map_err(|problem| AppError::Catalog(problem.to_string()))?;
         let policy = SessionPolicy::default();
         let credential_key = Arc::new(credential_key(&args)?);
+        let recommend = RecommendApi::new(
+            store.clone(),
+            registry.clone(),
+            Arc::new(Catalog::embedded()?.tables),
+            understander.clone(),
+            vacancies::embedded()?,
+        );
         let mut router = Router::new()
             .merge(http::health_router(store.clone()))
             .merge(broker::router(broker.clone(), operator.clone()))
@@ -180,6 +192,7 @@ impl Application {
                 cloud_key: credential_key,
                 issuer: args.public_origin.trim_end_matches('/').into(),
             }))
+            .merge(recommend::http::router(recommend.clone()))
             .merge(understand::router(understander));
         if !args.no_local_providers {
             let verifier = key.verifier()?;
@@ -199,7 +212,15 @@ impl Application {
             router: with_common_layers(router),
             store,
             broker,
+            recommend,
         })
+    }
+
+    /// Builds the recommender (embedding the catalogue and vacancies) in
+    /// the background, so the first question does not wait for it.
+    pub fn warm_up(&self) {
+        let recommend = self.recommend.clone();
+        tokio::spawn(async move { recommend.warm().await });
     }
 
     pub fn local_addr(&self) -> SocketAddr {

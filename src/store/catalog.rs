@@ -16,6 +16,9 @@ pub struct CatalogRow {
 #[async_trait]
 pub trait CatalogStore {
     async fn catalog_all(&self) -> Result<Vec<CatalogRow>, StoreError>;
+    /// Each service's id and last change: enough to tell whether the
+    /// catalogue changed without reading it.
+    async fn catalog_stamps(&self) -> Result<Vec<(String, i64)>, StoreError>;
     async fn catalog_get(&self, id: &str) -> Result<Option<CatalogRow>, StoreError>;
     /// Inserts; `false` when the id is taken.
     async fn catalog_insert(&self, row: &CatalogRow) -> Result<bool, StoreError>;
@@ -56,6 +59,16 @@ macro_rules! impl_catalog_store {
                     })
                     .collect::<Result<_, sqlx::Error>>()
                     .map_err(Into::into)
+            }
+
+            async fn catalog_stamps(
+                &self,
+            ) -> Result<Vec<(String, i64)>, $crate::store::StoreError> {
+                let rows: Vec<(String, i64)> =
+                    sqlx::query_as("SELECT id, updated_ms FROM catalog_services ORDER BY id")
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows)
             }
 
             async fn catalog_get(

@@ -9,7 +9,7 @@ use crate::helpers::{OPERATOR_TOKEN, TestApp, on_both_stores, spawn_app};
 
 on_both_stores!(agencies_change_only_their_own_services_and_only_validly);
 
-async fn agency_token(app: &TestApp, agency: &str) -> String {
+pub(crate) async fn agency_token(app: &TestApp, agency: &str) -> String {
     let response = app
         .client
         .post(app.url(&format!("/api/admin/agencies/{agency}/token")))
@@ -22,7 +22,7 @@ async fn agency_token(app: &TestApp, agency: &str) -> String {
     body["token"].as_str().unwrap().to_owned()
 }
 
-async fn service(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn service(app: &TestApp, id: &str) -> Value {
     let body: Value = app
         .client
         .get(app.url(&format!("/api/catalog/services/{id}")))
@@ -35,7 +35,7 @@ async fn service(app: &TestApp, id: &str) -> Value {
     body["service"].clone()
 }
 
-async fn put(app: &TestApp, token: &str, id: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn put(app: &TestApp, token: &str, id: &str, body: &Value) -> reqwest::Response {
     app.client
         .put(app.url(&format!("/api/catalog/services/{id}")))
         .bearer_auth(token)
