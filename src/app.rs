@@ -13,7 +13,6 @@ use axum::extract::DefaultBodyLimit;
 use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::timeout::TimeoutLayer;
 
 use crate::audit::{self, AuditLog};
 use crate::broker::token::{SigningKey, TokenError, TokenVerifier};
@@ -318,14 +317,29 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, AppError> {
         .map_err(|source| AppError::Bind { addr, source })
 }
 
+/// Ends a request that runs past `REQUEST_TIMEOUT` with a problem the
+/// client can read (tower-http's timeout answers with an empty body).
+async fn time_limit(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => Problem::service_unavailable(format!(
+            "the request took longer than {} s and was stopped; try again",
+            REQUEST_TIMEOUT.as_secs()
+        ))
+        .retry_after(5)
+        .into_response(),
+    }
+}
+
 fn with_common_layers(router: Router) -> Router {
     router
         .fallback(http::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
+        .layer(axum::middleware::from_fn(time_limit))
         .layer(CatchPanicLayer::custom(|_| {
             use axum::response::IntoResponse;
             Problem::internal(&"a handler panicked").into_response()
