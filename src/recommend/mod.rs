@@ -42,6 +42,11 @@ const NEIGHBOURS: usize = 10;
 const TOP_NEEDS: usize = 3;
 /// Weight of need relevance against word relevance, fixed a priori.
 const NEED_WEIGHT: f32 = 0.7;
+/// A service of the citizen's own city or county before a national one of
+/// equal relevance; a service for fewer needs (more specific) before a
+/// broad one. Small, a priori: they order near-ties, not the list.
+const REGIONAL_BONUS: f32 = 0.05;
+const SPECIFICITY_BONUS: f32 = 0.03;
 /// Vacancies shown for a job need.
 const VACANCIES: usize = 5;
 /// Needs for which vacancies are matched.
@@ -282,6 +287,10 @@ impl Recommender {
                 .fold(0.0_f32, |a, b| a.max(*b));
             let words = similar.get(&service.id).copied().unwrap_or(0.0);
             let mut score = NEED_WEIGHT * need + (1.0 - NEED_WEIGHT) * words;
+            if !regional.is_empty() && city.is_some() {
+                score += REGIONAL_BONUS;
+            }
+            score += SPECIFICITY_BONUS / service.needs.len().max(1) as f32;
             if understanding.crisis.flagged && crisis_line(service) {
                 score += 10.0;
             }
@@ -364,8 +373,7 @@ impl Recommender {
         let work = match profile.work_text() {
             Some(text) => self
                 .understander
-                .pool()
-                .embed_queries(vec![text])
+                .embed_recurring_queries(&[text])
                 .await
                 .map_err(|e| RecommendError::Embedding(e.to_string()))?
                 .into_iter()

@@ -121,6 +121,7 @@ impl Understanding {
 pub struct Understander {
     pool: EmbeddingPool,
     passages: passages::PassageCache,
+    recurring_queries: passages::PassageCache,
     classifier: Arc<NeedsClassifier>,
     crisis: Arc<CrisisDetector>,
 }
@@ -143,6 +144,7 @@ impl Understander {
         Ok(Self {
             pool,
             passages: passages::PassageCache::default(),
+            recurring_queries: passages::PassageCache::default(),
             classifier: Arc::new(heads.needs),
             crisis: Arc::new(CrisisDetector::new(Lexicon::embedded()?, heads.crisis)),
         })
@@ -154,7 +156,17 @@ impl Understander {
 
     /// Embeds passages, each text computed once per process.
     pub async fn embed_passages(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, PoolError> {
-        self.passages.embed(&self.pool, texts).await
+        self.passages.embed(&self.pool, texts, false).await
+    }
+
+    /// Embeds queries that recur from request to request (a citizen's
+    /// occupations, say), each computed once per process. Not for
+    /// questions, which rarely repeat.
+    pub async fn embed_recurring_queries(
+        &self,
+        texts: &[String],
+    ) -> Result<Vec<Vec<f32>>, PoolError> {
+        self.recurring_queries.embed(&self.pool, texts, true).await
     }
 
     pub async fn understand(&self, text: &str) -> Result<Understanding, UnderstandError> {

@@ -1,6 +1,8 @@
 //! Passages (catalogue entries, vacancies) are embedded once per process:
 //! a catalogue change re-embeds only the texts it changed, and servers
 //! built side by side in one process (as the tests do) share the work.
+//! Work histories, which recur (many citizens were 作業員 or 門市店員),
+//! are kept the same way in a cache of their own.
 //! Keyed by a digest of the text; bounded, and simply emptied when full,
 //! since everything in it can be recomputed.
 
@@ -49,11 +51,13 @@ impl PassageCache {
         }
     }
 
-    /// Embeds `texts` as passages, computing only those not seen before.
+    /// Embeds `texts` as passages (or, with `as_queries`, as queries),
+    /// computing only those not seen before. One cache holds one kind.
     pub async fn embed(
         &self,
         pool: &EmbeddingPool,
         texts: &[String],
+        as_queries: bool,
     ) -> Result<Vec<Vec<f32>>, PoolError> {
         let known = self.lookup(texts);
         let missing: Vec<String> = texts
@@ -62,9 +66,13 @@ impl PassageCache {
             .filter(|(_, vector)| vector.is_none())
             .map(|(text, _)| text.clone())
             .collect();
-        let jobs = missing
-            .chunks(BATCH)
-            .map(|chunk| pool.embed_passages(chunk.to_vec()));
+        let jobs = missing.chunks(BATCH).map(|chunk| async move {
+            if as_queries {
+                pool.embed_queries(chunk.to_vec()).await
+            } else {
+                pool.embed_passages(chunk.to_vec()).await
+            }
+        });
         let mut computed = Vec::with_capacity(missing.len());
         for batch in futures::future::join_all(jobs).await {
             computed.extend(batch?);
