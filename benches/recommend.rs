@@ -8,7 +8,8 @@
 //! measures a history never seen (a new text each iteration). Needs the model and heads: scripts/fetch-model.sh, navigator
 //! train needs.
 
-use std::path::Path;
+mod support;
+
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -17,18 +18,10 @@ use mydata_navigator::citizens::CitizenDirectory;
 use mydata_navigator::index::ExactIndex;
 use mydata_navigator::recommend::Recommender;
 use mydata_navigator::spec::DatasetRegistry;
-use mydata_navigator::understand::Understander;
 use mydata_navigator::vacancies::{self, board::VacancyBoard};
 
 fn recommend(c: &mut Criterion) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    let understander = Understander::load(
-        &root.join("models/multilingual-e5-small"),
-        &root.join("models/classifier.json"),
-        workers,
-    )
-    .expect("model and classifier (scripts/fetch-model.sh; navigator train needs)");
+    let understander = support::understander();
     let registry = DatasetRegistry::embedded().expect("registry");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let dim = understander.pool().embedder().dim();

@@ -3,10 +3,9 @@
 //! flight at once through the worker pool (throughput under concurrency).
 //! Needs the model and heads: scripts/fetch-model.sh, navigator train needs.
 
-use std::path::Path;
+mod support;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mydata_navigator::understand::Understander;
 
 const QUESTIONS: [&str; 8] = [
     "失業了，該怎麼辦？",
@@ -20,14 +19,7 @@ const QUESTIONS: [&str; 8] = [
 ];
 
 fn understand(c: &mut Criterion) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    let understander = Understander::load(
-        &root.join("models/multilingual-e5-small"),
-        &root.join("models/classifier.json"),
-        workers,
-    )
-    .expect("model and classifier (scripts/fetch-model.sh; navigator train needs)");
+    let understander = support::understander();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
 
     let mut group = c.benchmark_group("understand");

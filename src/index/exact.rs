@@ -8,7 +8,7 @@ use std::sync::RwLock;
 
 use async_trait::async_trait;
 
-use super::{Filter, Hit, IndexError, Item, Payload, VectorIndex, rank};
+use super::{Filter, Hit, IndexError, Item, Payload, VectorIndex, check_dimension, rank};
 
 #[derive(Debug, Default)]
 struct Rows {
@@ -33,14 +33,7 @@ impl ExactIndex {
     }
 
     fn check(&self, vector: &[f32]) -> Result<(), IndexError> {
-        if vector.len() == self.dim {
-            Ok(())
-        } else {
-            Err(IndexError::Dimension {
-                want: self.dim,
-                got: vector.len(),
-            })
-        }
+        check_dimension(self.dim, vector)
     }
 
     /// The search itself, synchronous: it never waits on anything.

@@ -93,6 +93,18 @@ pub trait VectorIndex: Send + Sync {
     ) -> Result<Vec<Hit>, IndexError>;
 }
 
+/// Refuses a vector of the wrong size.
+pub(crate) fn check_dimension(want: usize, vector: &[f32]) -> Result<(), IndexError> {
+    if vector.len() == want {
+        Ok(())
+    } else {
+        Err(IndexError::Dimension {
+            want,
+            got: vector.len(),
+        })
+    }
+}
+
 /// Orders hits best first, ties by id, so backends agree exactly.
 pub(crate) fn rank(hits: &mut [Hit]) {
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));

@@ -17,7 +17,7 @@ use qdrant_client::qdrant::{
 };
 use sha2::{Digest, Sha256};
 
-use super::{Filter, Hit, IndexError, Item, VectorIndex, rank};
+use super::{Filter, Hit, IndexError, Item, VectorIndex, check_dimension, rank};
 
 /// Points sent per upsert request.
 const BATCH: usize = 256;
@@ -173,11 +173,8 @@ impl QdrantIndex {
 #[async_trait]
 impl VectorIndex for QdrantIndex {
     async fn replace(&self, items: Vec<Item>) -> Result<(), IndexError> {
-        if let Some(item) = items.iter().find(|i| i.vector.len() != self.dim) {
-            return Err(IndexError::Dimension {
-                want: self.dim,
-                got: item.vector.len(),
-            });
+        for item in &items {
+            check_dimension(self.dim, &item.vector)?;
         }
         let name = format!("{}_{}", self.base, digest(&items));
         if !self.complete(&name, items.len()).await? {
@@ -197,12 +194,7 @@ impl VectorIndex for QdrantIndex {
         k: usize,
         filter: &Filter,
     ) -> Result<Vec<Hit>, IndexError> {
-        if query.len() != self.dim {
-            return Err(IndexError::Dimension {
-                want: self.dim,
-                got: query.len(),
-            });
-        }
+        check_dimension(self.dim, query)?;
         let Some(name) = self.collection()? else {
             return Ok(Vec::new());
         };

@@ -42,6 +42,16 @@ fn han(text: &str) -> bool {
     text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
 }
 
+/// The entry for `id` in one of the answer's lists of services.
+fn entry<'a>(answer: &'a Value, list: &str, id: &str) -> &'a Value {
+    answer[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == id)
+        .unwrap_or_else(|| panic!("{id} is not in {list}: {answer}"))
+}
+
 fn service_ids(answer: &Value) -> Vec<&str> {
     answer["services"]
         .as_array()
@@ -66,12 +76,7 @@ async fn recommendations_come_explained_in_the_language_asked() {
     // c005 has 0.9 of the 1 year of employment insurance the benefit asks:
     // checked, not recommended, and told why in the language asked.
     assert!(!service_ids(&answer).contains(&"bli.unemployment_benefit"));
-    let benefit = answer["not_eligible"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["service"] == "bli.unemployment_benefit")
-        .unwrap_or_else(|| panic!("the benefit was checked: {answer}"));
+    let benefit = entry(&answer, "not_eligible", "bli.unemployment_benefit");
     assert_eq!(benefit["verdict"], "ineligible");
     let reason = benefit["reasons"][0].as_str().unwrap();
     assert!(han(reason) && reason.contains("1年"), "{reason}");
@@ -108,12 +113,7 @@ async fn recommendations_come_explained_in_the_language_asked() {
     .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["understanding"]["language"], "en");
-    let benefit = answer["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["service"] == "bli.unemployment_benefit")
-        .unwrap_or_else(|| panic!("{answer}"));
+    let benefit = entry(&answer, "services", "bli.unemployment_benefit");
     assert_eq!(benefit["verdict"], "unknown", "no records, no guess");
     assert!(
         benefit["would_settle"]
@@ -204,11 +204,6 @@ async fn a_catalogue_change_reaches_the_next_recommendation(backend: Backend) {
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 
     let (_, after) = recommend(&app, &question).await;
-    let renamed = after["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["service"] == "wda.pre_employment_training")
-        .unwrap_or_else(|| panic!("{after}"));
+    let renamed = entry(&after, "services", "wda.pre_employment_training");
     assert_eq!(renamed["name"], "失業者職前訓練（新制）");
 }
