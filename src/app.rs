@@ -14,6 +14,10 @@ use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 
+use crate::assistant::hotlines::Hotlines;
+use crate::assistant::http::ConversationApi;
+use crate::assistant::reply::{ReplyError, Templates};
+use crate::assistant::{self, Assistant};
 use crate::audit::{self, AuditLog};
 use crate::broker::token::{SigningKey, TokenError, TokenVerifier};
 use crate::broker::{self, Broker, GatherPolicy, ProviderEndpoints};
@@ -83,6 +87,8 @@ pub enum AppError {
     Catalog(String),
     #[error("the vacancy feed: {0}")]
     Vacancies(#[from] VacancyError),
+    #[error("the reply templates: {0}")]
+    Templates(#[from] ReplyError),
     #[error(transparent)]
     CatalogFiles(#[from] CatalogError),
     #[error("public origin {origin:?}: {problem}")]
@@ -192,6 +198,17 @@ impl Application {
                 issuer: args.public_origin.trim_end_matches('/').into(),
             }))
             .merge(recommend::http::router(recommend.clone()))
+            .merge(assistant::http::router(ConversationApi {
+                store: store.clone(),
+                assistant: Assistant {
+                    recommend: recommend.clone(),
+                    understander: understander.clone(),
+                    registry: registry.clone(),
+                    needs: Arc::new(NeedRegistry::embedded()?),
+                    hotlines: Arc::new(Hotlines::embedded()?),
+                    templates: Arc::new(Templates::embedded()?),
+                },
+            }))
             .merge(understand::router(understander));
         if !args.no_local_providers {
             let verifier = key.verifier()?;
@@ -267,6 +284,14 @@ async fn sweep_personal_clouds(store: Arc<dyn Store>) {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "expired personal-cloud packages deleted"),
             Err(error) => tracing::warn!(%error, "could not sweep the personal cloud"),
+        }
+        match store
+            .conversation_purge_expired(crate::clock::now_ms())
+            .await
+        {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired conversations deleted"),
+            Err(error) => tracing::warn!(%error, "could not sweep expired conversations"),
         }
     }
 }

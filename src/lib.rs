@@ -44,6 +44,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod assistant;
 pub mod audit;
 pub mod broker;
 pub mod catalog;

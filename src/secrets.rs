@@ -35,6 +35,11 @@ pub fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.sync_all()
 }
 
+/// A fresh unguessable token (256 random bits, hex): a bearer capability.
+pub fn random_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

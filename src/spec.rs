@@ -16,6 +16,7 @@ use crate::ids::{AgencyId, DatasetId, Level};
 #[include = "spec/*.yaml"]
 #[include = "citizens/*.json"]
 #[include = "crisis/lexicon.yaml"]
+#[include = "crisis/hotlines.yaml"]
 #[include = "pki/*.cert.pem"]
 #[include = "pki/*.crl.pem"]
 pub struct EmbeddedData;

@@ -1,13 +1,13 @@
 //! Turning a rule judgement into the words a citizen reads, in the
 //! language they asked in.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::rules::{Judgement, Truth, Verdict};
 use crate::catalog::{Localised, Service};
 use crate::understand::language::Language;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Recommendation {
     pub service: String,
     pub name: String,

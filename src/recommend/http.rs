@@ -34,7 +34,7 @@ use crate::vacancies::board::VacancyBoard;
 use crate::vacancies::matching::VacancyMatch;
 
 /// The day in Taiwan, whose date the rules' ages and periods count in.
-fn today_in_taiwan() -> time::Date {
+pub fn today_in_taiwan() -> time::Date {
     let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
     time::OffsetDateTime::now_utc().to_offset(offset).date()
 }

@@ -14,7 +14,7 @@ pub mod http;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::catalog::rules::{RuleEngine, Verdict};
@@ -67,7 +67,7 @@ pub struct Recommendations {
     pub degraded: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Received {
     pub service: String,
     pub name: String,

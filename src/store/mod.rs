@@ -5,6 +5,7 @@
 
 mod catalog;
 mod ceremony;
+mod conversation;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -19,6 +20,7 @@ use crate::audit::{ChainPoint, Entry, NewEntry, PurgeReport};
 
 pub use catalog::{CatalogRow, CatalogStore};
 pub use ceremony::{CeremonyStore, ChallengeRow, PasskeyRow};
+pub use conversation::{ConversationRow, ConversationStore, TurnRow};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use transfer::{
@@ -86,7 +88,9 @@ pub struct TotpRow {
 }
 
 #[async_trait]
-pub trait Store: CatalogStore + CeremonyStore + TransferStore + Send + Sync + 'static {
+pub trait Store:
+    CatalogStore + CeremonyStore + ConversationStore + TransferStore + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
 
     async fn ping(&self) -> Result<(), StoreError>;

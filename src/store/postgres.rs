@@ -39,3 +39,4 @@ impl_sql_store!(PgStore, Backend::Postgres);
 impl_ceremony_store!(PgStore);
 impl_transfer_store!(PgStore);
 super::catalog::impl_catalog_store!(PgStore);
+super::conversation::impl_conversation_store!(PgStore);

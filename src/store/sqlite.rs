@@ -62,3 +62,4 @@ impl_sql_store!(SqliteStore, Backend::Sqlite);
 impl_ceremony_store!(SqliteStore);
 impl_transfer_store!(SqliteStore);
 super::catalog::impl_catalog_store!(SqliteStore);
+super::conversation::impl_conversation_store!(SqliteStore);

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::Vacancy;
@@ -285,13 +285,13 @@ fn related(occupation: &str, industry: &str, vacancy: &Vacancy) -> bool {
 }
 
 /// A course of action that closes a gap.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Training {
     pub service: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Gap {
     pub what: String,
     /// A requirement (not merely an advantage) the citizen does not meet.
@@ -299,7 +299,7 @@ pub struct Gap {
     pub training: Vec<Training>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VacancyMatch {
     pub title: String,
     pub company: String,

@@ -1,0 +1,109 @@
+//! The assistant: from a question, in a conversation kept in the
+//! database, to an answer built only from what the pipeline produced —
+//! hotlines first in a crisis, then the services with their verdicts and
+//! reasons, vacancies for job needs, and which records would settle what
+//! is still unknown (asked for only when they would change a verdict).
+
+pub mod hotlines;
+pub mod http;
+pub mod plan;
+pub mod reply;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::http::Problem;
+use crate::needs::NeedRegistry;
+use crate::recommend::http::RecommendApi;
+use crate::spec::DatasetRegistry;
+use crate::understand::Understander;
+use crate::understand::language::Language;
+use hotlines::Hotlines;
+use reply::{Reply, Templates};
+
+/// Services shown in one reply.
+const SHOWN: usize = 5;
+
+#[derive(Clone)]
+pub struct Assistant {
+    pub recommend: RecommendApi,
+    pub understander: Understander,
+    pub registry: Arc<DatasetRegistry>,
+    pub needs: Arc<NeedRegistry>,
+    pub hotlines: Arc<Hotlines>,
+    pub templates: Arc<Templates>,
+}
+
+impl Assistant {
+    /// Answers one message with the data the conversation holds (none yet:
+    /// consented records arrive through the platform's online flow).
+    pub async fn answer(&self, text: &str, date: time::Date) -> Result<Reply, Problem> {
+        let (understanding, embedding) = self
+            .understander
+            .understand_with_embedding(text)
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        let language = understanding.language;
+        let crisis = understanding.crisis.flagged;
+        let hotlines = if crisis {
+            self.hotlines
+                .for_crisis(understanding.crisis.kind, language)
+        } else {
+            Vec::new()
+        };
+        let clarify = understanding.out_of_scope && !crisis;
+        let records = BTreeMap::new();
+        let found = if clarify {
+            None
+        } else {
+            let recommender = self.recommend.recommender().await?;
+            Some(
+                recommender
+                    .recommend(&understanding, &embedding, &records, date)
+                    .await,
+            )
+        };
+        let (mut services, already_receiving, vacancies) = match found {
+            Some(found) => (found.ranked, found.already_receiving, found.vacancies),
+            None => Default::default(),
+        };
+        services.truncate(SHOWN);
+        // Nothing asks for data before the hotlines: not in a crisis turn.
+        let data_request = if crisis {
+            Vec::new()
+        } else {
+            plan::data_request(&services, &self.registry, language)
+        };
+        let needs: Vec<String> = if clarify {
+            Vec::new()
+        } else {
+            understanding.detected.clone()
+        };
+        let need_names: Vec<String> = needs
+            .iter()
+            .filter_map(|id| self.needs.get(id))
+            .map(|need| match language {
+                Language::ZhTw => need.zh.clone(),
+                Language::En => need.en.clone(),
+            })
+            .collect();
+        let mut reply = Reply {
+            turn: 0,
+            language: language.as_str().to_owned(),
+            text: String::new(),
+            needs,
+            crisis,
+            hotlines,
+            clarify,
+            data_request,
+            services,
+            already_receiving,
+            vacancies,
+        };
+        reply.text = self
+            .templates
+            .render(&reply, language, &need_names)
+            .map_err(|e| Problem::internal(&e))?;
+        Ok(reply)
+    }
+}

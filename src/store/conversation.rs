@@ -1,0 +1,199 @@
+//! Conversations with the assistant and their turns, so that any server
+//! can take the next message of any conversation.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRow {
+    pub id: String,
+    pub language: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub expires_ms: i64,
+    pub turns: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnRow {
+    pub turn: i64,
+    pub question: String,
+    /// The reply as JSON.
+    pub reply: String,
+    pub at_ms: i64,
+}
+
+#[async_trait]
+pub trait ConversationStore {
+    async fn conversation_create(&self, row: &ConversationRow) -> Result<(), StoreError>;
+    /// The conversation, unless it is unknown or expired at `now_ms`.
+    async fn conversation_get(
+        &self,
+        id: &str,
+        now_ms: i64,
+    ) -> Result<Option<ConversationRow>, StoreError>;
+    /// Appends a turn and returns its number; `None` when the
+    /// conversation is unknown or expired. Two servers appending at once
+    /// get different numbers.
+    async fn conversation_append(
+        &self,
+        id: &str,
+        language: &str,
+        question: &str,
+        reply: &str,
+        now_ms: i64,
+    ) -> Result<Option<i64>, StoreError>;
+    async fn conversation_turns(&self, id: &str) -> Result<Vec<TurnRow>, StoreError>;
+    /// Deletes a conversation and all its turns; `false` when unknown.
+    async fn conversation_delete(&self, id: &str) -> Result<bool, StoreError>;
+    /// Deletes every conversation expired at `now_ms`; how many.
+    async fn conversation_purge_expired(&self, now_ms: i64) -> Result<u64, StoreError>;
+}
+
+macro_rules! impl_conversation_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::ConversationStore for $store {
+            async fn conversation_create(
+                &self,
+                row: &$crate::store::ConversationRow,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO conversations \
+                     (id, language, created_ms, updated_ms, expires_ms, turns) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&row.id)
+                .bind(&row.language)
+                .bind(row.created_ms)
+                .bind(row.updated_ms)
+                .bind(row.expires_ms)
+                .bind(row.turns)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn conversation_get(
+                &self,
+                id: &str,
+                now_ms: i64,
+            ) -> Result<Option<$crate::store::ConversationRow>, $crate::store::StoreError> {
+                let row: Option<(String, String, i64, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT id, language, created_ms, updated_ms, expires_ms, turns \
+                     FROM conversations WHERE id = $1 AND expires_ms > $2",
+                )
+                .bind(id)
+                .bind(now_ms)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(id, language, created_ms, updated_ms, expires_ms, turns)| {
+                    $crate::store::ConversationRow {
+                        id,
+                        language,
+                        created_ms,
+                        updated_ms,
+                        expires_ms,
+                        turns,
+                    }
+                }))
+            }
+
+            async fn conversation_append(
+                &self,
+                id: &str,
+                language: &str,
+                question: &str,
+                reply: &str,
+                now_ms: i64,
+            ) -> Result<Option<i64>, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let turn: Option<(i64,)> = sqlx::query_as(
+                    "UPDATE conversations SET turns = turns + 1, updated_ms = $1, language = $2 \
+                     WHERE id = $3 AND expires_ms > $1 RETURNING turns",
+                )
+                .bind(now_ms)
+                .bind(language)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((turn,)) = turn else {
+                    return Ok(None);
+                };
+                sqlx::query(
+                    "INSERT INTO conversation_turns (conversation_id, turn, question, reply, at_ms) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(turn)
+                .bind(question)
+                .bind(reply)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some(turn))
+            }
+
+            async fn conversation_turns(
+                &self,
+                id: &str,
+            ) -> Result<Vec<$crate::store::TurnRow>, $crate::store::StoreError> {
+                let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+                    "SELECT turn, question, reply, at_ms FROM conversation_turns \
+                     WHERE conversation_id = $1 ORDER BY turn",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(turn, question, reply, at_ms)| $crate::store::TurnRow {
+                        turn,
+                        question,
+                        reply,
+                        at_ms,
+                    })
+                    .collect())
+            }
+
+            async fn conversation_delete(&self, id: &str) -> Result<bool, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM conversation_turns WHERE conversation_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let done = sqlx::query("DELETE FROM conversations WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(done == 1)
+            }
+
+            async fn conversation_purge_expired(
+                &self,
+                now_ms: i64,
+            ) -> Result<u64, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "DELETE FROM conversation_turns WHERE conversation_id IN \
+                     (SELECT id FROM conversations WHERE expires_ms <= $1)",
+                )
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+                let done = sqlx::query("DELETE FROM conversations WHERE expires_ms <= $1")
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(done)
+            }
+        }
+    };
+}
+pub(super) use impl_conversation_store;

@@ -1,0 +1,222 @@
+//! Conversations with the assistant over real HTTP: the data-free answer
+//! and the records it would ask for, crisis first, English kept,
+//! follow-ups in one conversation served by any server, deletion at once.
+
+use mydata_navigator::store::Backend;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+
+/// Posts as a patient client: waits out a 503 while the recommender is
+/// still being built.
+async fn post(app: &TestApp, path: &str, body: &Value) -> (u16, Value) {
+    for _ in 0..30 {
+        let response = app
+            .client
+            .post(app.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        if status == 503 {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            continue;
+        }
+        return (status, response.json().await.unwrap_or(Value::Null));
+    }
+    panic!("the assistant never became ready");
+}
+
+fn services(reply: &Value) -> Vec<&str> {
+    reply["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["service"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unemployed_citizen_gets_a_data_free_answer_and_is_asked_only_for_what_decides() {
+    // Two servers on one PostgreSQL database: the conversation lives there.
+    let first = spawn_app(Backend::Postgres).await;
+    let url = first.db.url.clone();
+    let second = spawn_app_with(Backend::Postgres, move |args| {
+        args.store.database_url = Some(url);
+    })
+    .await;
+
+    let (status, started) = post(
+        &first,
+        "/api/conversations",
+        &json!({"text": "失業了，該怎麼辦？"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let id = started["id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 64, "an unguessable id");
+    let reply = &started["reply"];
+    assert_eq!(reply["turn"], 1);
+    assert_eq!(reply["language"], "zh-TW");
+    assert_eq!(reply["crisis"], false);
+    assert!(
+        reply["needs"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("unemployment_benefit"))
+    );
+    assert!(
+        services(reply).contains(&"bli.unemployment_benefit"),
+        "{reply}"
+    );
+    // No mental-health service pushed without a signal.
+    assert!(
+        !services(reply)
+            .iter()
+            .any(|s| s.contains("hotline_1925") || s.contains("mental")),
+        "{reply}"
+    );
+    // Asked: the records that settle an unknown verdict, each with why.
+    let asks = reply["data_request"].as_array().unwrap();
+    let labour = asks
+        .iter()
+        .find(|a| a["dataset"] == "labor.insurance_history")
+        .unwrap_or_else(|| panic!("{reply}"));
+    assert!(
+        labour["decides"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("bli.unemployment_benefit"))
+    );
+    assert_eq!(labour["agency"], "mol.bli");
+    assert!(labour["why"].as_str().unwrap().contains("就業保險失業給付"));
+    // Every dataset asked decides a service shown as unknown.
+    for ask in asks {
+        for decided in ask["decides"].as_array().unwrap() {
+            let service = reply["services"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| &s["service"] == decided)
+                .unwrap();
+            assert_eq!(service["verdict"], "unknown", "{ask}");
+        }
+    }
+    let text = reply["text"].as_str().unwrap();
+    assert!(
+        text.contains("就業保險失業給付") && text.contains("labor.insurance_history"),
+        "{text}"
+    );
+
+    // The follow-up goes to the other server.
+    let (status, follow_up) = post(
+        &second,
+        &format!("/api/conversations/{id}/messages"),
+        &json!({"text": "那我可以同時領職訓津貼嗎？"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{follow_up}");
+    assert_eq!(follow_up["turn"], 2);
+    assert!(
+        services(&follow_up).contains(&"bli.vocational_training_allowance"),
+        "{follow_up}"
+    );
+    let shown: Value = first
+        .client
+        .get(first.url(&format!("/api/conversations/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let turns = shown["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 2);
+    assert_eq!(turns[1]["question"], "那我可以同時領職訓津貼嗎？");
+
+    // Deleted at once, for every server.
+    let deleted = second
+        .client
+        .delete(second.url(&format!("/api/conversations/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let (status, _) = post(
+        &first,
+        &format!("/api/conversations/{id}/messages"),
+        &json!({"text": "還在嗎？"}),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert!(
+        first
+            .store
+            .conversation_turns(&id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_crisis_is_answered_with_hotlines_first_and_no_request_for_data() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (status, started) = post(
+        &app,
+        "/api/conversations",
+        &json!({"text": "我真的撐不下去了，想結束自己的生命"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let reply = &started["reply"];
+    assert_eq!(reply["crisis"], true);
+    let numbers: Vec<&str> = reply["hotlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["number"].as_str().unwrap())
+        .collect();
+    assert!(
+        numbers.contains(&"1925") && numbers.contains(&"1995"),
+        "{numbers:?}"
+    );
+    assert!(reply["data_request"].as_array().unwrap().is_empty());
+    let text = reply["text"].as_str().unwrap();
+    let first_line = text.lines().next().unwrap();
+    assert!(first_line.contains("安全"), "{text}");
+    assert!(text.lines().take(3).any(|l| l.contains("1925")), "{text}");
+}
+
+#[tokio::test]
+async fn english_is_answered_in_english_and_bad_messages_are_refused() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (status, started) = post(
+        &app,
+        "/api/conversations",
+        &json!({"text": "I lost my job last month. What support can I get?"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    let reply = &started["reply"];
+    assert_eq!(reply["language"], "en");
+    let text = reply["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("I understand you are asking about"),
+        "{text}"
+    );
+    assert!(text.contains("Next step:"), "{text}");
+
+    for bad in [json!({}), json!({"text": ""}), json!({"text": 7})] {
+        let (status, problem) = post(&app, "/api/conversations", &bad).await;
+        assert_eq!(status, 400, "{bad}: {problem}");
+    }
+    let (status, _) = post(
+        &app,
+        "/api/conversations/0000/messages",
+        &json!({"text": "hello"}),
+    )
+    .await;
+    assert_eq!(status, 404);
+}
