@@ -75,8 +75,16 @@ struct Started {
     reply: Reply,
 }
 
-async fn answer_and_keep(api: &ConversationApi, id: &str, text: &str) -> Result<Reply, Problem> {
-    let mut reply = api.assistant.answer(text, today_in_taiwan()).await?;
+async fn answer_and_keep(
+    api: &ConversationApi,
+    id: &str,
+    text: &str,
+    earlier_needs: &[String],
+) -> Result<Reply, Problem> {
+    let mut reply = api
+        .assistant
+        .answer(text, today_in_taiwan(), earlier_needs)
+        .await?;
     let stored = serde_json::to_string(&reply).map_err(|e| Problem::internal(&e))?;
     let turn = api
         .store
@@ -108,7 +116,7 @@ async fn start(
         .conversation_create(&row)
         .await
         .map_err(|e| Problem::internal(&e))?;
-    let reply = answer_and_keep(&api, &row.id, &text).await?;
+    let reply = answer_and_keep(&api, &row.id, &text, &[]).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(Started {
@@ -130,7 +138,22 @@ async fn message(
         .await
         .map_err(|e| Problem::internal(&e))?
         .ok_or_else(gone)?;
-    answer_and_keep(&api, &id, &text).await.map(axum::Json)
+    // The needs of the latest turn that had any.
+    let turns = api
+        .store
+        .conversation_turns(&id)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let earlier_needs = turns
+        .iter()
+        .rev()
+        .filter_map(|turn| serde_json::from_str::<Reply>(&turn.reply).ok())
+        .map(|reply| reply.needs)
+        .find(|needs| !needs.is_empty())
+        .unwrap_or_default();
+    answer_and_keep(&api, &id, &text, &earlier_needs)
+        .await
+        .map(axum::Json)
 }
 
 #[derive(Serialize)]

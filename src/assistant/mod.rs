@@ -37,12 +37,31 @@ pub struct Assistant {
 impl Assistant {
     /// Answers one message with the data the conversation holds (none yet:
     /// consented records arrive through the platform's online flow).
-    pub async fn answer(&self, text: &str, date: time::Date) -> Result<Reply, Problem> {
-        let (understanding, embedding) = self
+    /// `earlier_needs` are those the conversation was about: a follow-up
+    /// that names no need of its own ("那要準備什麼？") stays on them.
+    pub async fn answer(
+        &self,
+        text: &str,
+        date: time::Date,
+        earlier_needs: &[String],
+    ) -> Result<Reply, Problem> {
+        let (mut understanding, embedding) = self
             .understander
             .understand_with_embedding(text)
             .await
             .map_err(|e| Problem::internal(&e))?;
+        let follows_up = understanding.out_of_scope
+            && !understanding.crisis.flagged
+            && !earlier_needs.is_empty();
+        if follows_up {
+            understanding.out_of_scope = false;
+            understanding.detected = earlier_needs.to_vec();
+            for need in &mut understanding.needs {
+                if earlier_needs.contains(&need.id) {
+                    need.score = need.score.max(need.threshold);
+                }
+            }
+        }
         let language = understanding.language;
         let crisis = understanding.crisis.flagged;
         let hotlines = if crisis {
@@ -89,6 +108,7 @@ impl Assistant {
             .collect();
         let mut reply = Reply {
             turn: 0,
+            follows_up,
             language: language.as_str().to_owned(),
             text: String::new(),
             needs,

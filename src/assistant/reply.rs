@@ -31,6 +31,10 @@ pub struct Reply {
     pub text: String,
     /// Needs understood, as ids.
     pub needs: Vec<String>,
+    /// The message named no need of its own and was taken as a follow-up
+    /// on the conversation's earlier needs.
+    #[serde(default)]
+    pub follows_up: bool,
     /// Whether the crisis detector fired; then `hotlines` come first.
     pub crisis: bool,
     pub hotlines: Vec<Hotline>,

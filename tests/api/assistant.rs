@@ -220,3 +220,46 @@ async fn english_is_answered_in_english_and_bad_messages_are_refused() {
     .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn a_follow_up_without_a_need_of_its_own_stays_on_the_conversation() {
+    let app = spawn_app(Backend::Sqlite).await;
+    // Alone, the question names no need: the assistant asks what is meant.
+    let (_, alone) = post(
+        &app,
+        "/api/conversations",
+        &json!({"text": "那要準備什麼文件？"}),
+    )
+    .await;
+    assert_eq!(alone["reply"]["clarify"], true, "{alone}");
+    assert!(alone["reply"]["services"].as_array().unwrap().is_empty());
+    assert!(
+        alone["reply"]["data_request"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // After a question about losing a job, it is about that.
+    let (_, started) = post(
+        &app,
+        "/api/conversations",
+        &json!({"text": "失業了，該怎麼辦？"}),
+    )
+    .await;
+    let id = started["id"].as_str().unwrap();
+    let (status, follow_up) = post(
+        &app,
+        &format!("/api/conversations/{id}/messages"),
+        &json!({"text": "那要準備什麼文件？"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{follow_up}");
+    assert_eq!(follow_up["follows_up"], true);
+    assert_eq!(follow_up["clarify"], false);
+    assert_eq!(follow_up["needs"], started["reply"]["needs"]);
+    assert!(
+        services(&follow_up).contains(&"bli.unemployment_benefit"),
+        "{follow_up}"
+    );
+}
