@@ -5,28 +5,7 @@
 use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
-
-/// Posts as a patient client: waits out a 503 while the recommender is
-/// still being built.
-async fn post(app: &TestApp, path: &str, body: &Value) -> (u16, Value) {
-    for _ in 0..30 {
-        let response = app
-            .client
-            .post(app.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        if status == 503 {
-            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-            continue;
-        }
-        return (status, response.json().await.unwrap_or(Value::Null));
-    }
-    panic!("the assistant never became ready");
-}
+use crate::helpers::{post_patiently as post, spawn_app, spawn_app_with};
 
 fn services(reply: &Value) -> Vec<&str> {
     reply["services"]

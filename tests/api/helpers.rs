@@ -314,3 +314,38 @@ pub async fn fixed_server(status: u16, body: &'static str) -> SocketAddr {
     tokio::spawn(async move { axum::serve(listener, router).await });
     addr
 }
+
+/// Posts JSON as a patient client would: while the server answers 503
+/// (the recommender still being built), it waits as `Retry-After` says and
+/// asks again. The status and the body (`null` when there is none).
+pub async fn post_patiently(
+    app: &TestApp,
+    path: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    for _ in 0..30 {
+        let response = app
+            .client
+            .post(app.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        if status == 503 {
+            let wait: u64 = response.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=60).contains(&wait), "Retry-After {wait}");
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            continue;
+        }
+        return (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        );
+    }
+    panic!("the server was never ready");
+}

@@ -7,35 +7,12 @@ use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
 use crate::catalog_api::{agency_token, put, service};
-use crate::helpers::{TestApp, citizens, on_both_stores, spawn_app};
+use crate::helpers::{TestApp, citizens, on_both_stores, post_patiently, spawn_app};
 
 on_both_stores!(a_catalogue_change_reaches_the_next_recommendation);
 
-/// Asks as a patient client would: while the recommender is still being
-/// built (503), it waits as `Retry-After` says and asks again.
 async fn recommend(app: &TestApp, body: &Value) -> (u16, Value) {
-    for _ in 0..30 {
-        let response = app
-            .client
-            .post(app.url("/api/recommend"))
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        if status == 503 {
-            let wait: u64 = response.headers()["retry-after"]
-                .to_str()
-                .unwrap()
-                .parse()
-                .unwrap();
-            assert!((1..=60).contains(&wait));
-            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-            continue;
-        }
-        return (status, response.json().await.unwrap());
-    }
-    panic!("the recommender was never ready");
+    post_patiently(app, "/api/recommend", body).await
 }
 
 fn han(text: &str) -> bool {
