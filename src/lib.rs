@@ -62,6 +62,7 @@ pub mod index;
 pub mod needs;
 pub mod providers;
 pub mod recommend;
+pub mod record_types;
 pub mod sealing;
 pub mod secrets;
 pub mod services;

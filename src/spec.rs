@@ -53,6 +53,16 @@ pub struct DatasetSpec {
     /// type. Rules bind it for an absent dataset they read only as
     /// evidence, so that its absence neither helps nor blocks.
     pub empty_record: serde_json::Value,
+    /// The fields' types as the spec writes them.
+    pub types: serde_yaml_ng::Value,
+}
+
+impl DatasetSpec {
+    /// Whether `record` fits this dataset's field types; fields may be
+    /// missing. The error names the field (`records.<id>.<field>`).
+    pub fn check_record(&self, record: &serde_json::Value) -> Result<(), String> {
+        crate::record_types::check(&self.types, record, &format!("records.{}", self.id))
+    }
 }
 
 /// The "nothing" value of a field from its type in the spec.
@@ -127,6 +137,7 @@ impl DatasetRegistry {
                 sensitive: dataset.sensitive,
                 fields,
                 empty_record,
+                types: serde_yaml_ng::Value::Mapping(dataset.fields.clone()),
             };
             datasets.insert(dataset.id, spec);
         }

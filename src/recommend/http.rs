@@ -259,14 +259,7 @@ fn request_of(body: &[u8], registry: &DatasetRegistry) -> Result<Asked, Problem>
                             "records: \"{dataset}\" is not a dataset this platform knows"
                         ))
                     })?;
-                let fields = record.as_object().ok_or_else(|| {
-                    Problem::bad_request(format!("records.{dataset} must be an object"))
-                })?;
-                if let Some(extra) = fields.keys().find(|f| !spec.fields.contains(f)) {
-                    return Err(Problem::bad_request(format!(
-                        "records.{dataset}: \"{extra}\" is not a field of that dataset"
-                    )));
-                }
+                spec.check_record(record).map_err(Problem::bad_request)?;
                 records.insert(dataset.clone(), record.clone());
             }
         }

@@ -122,6 +122,10 @@ async fn bad_requests_are_refused_with_the_reason() {
             "must be an object",
         ),
         (
+            json!({"text": "失業了", "records": {"household.registration": {"household_size": "3"}}}),
+            "records.household.registration.household_size: expected int",
+        ),
+        (
             json!({"text": "失業了", "records": []}),
             "keyed by dataset id",
         ),
