@@ -38,7 +38,6 @@ fn recommend(c: &mut Criterion) {
             &registry,
             &understander,
             Box::new(ExactIndex::new(dim)),
-            None,
         )
         .await
         .expect("recommender")

@@ -368,7 +368,7 @@ async fn eval_recommend(
         Err(error) => return report::<()>(Err(error)),
     };
     let built =
-        crate::recommend::Recommender::build(catalog, &registry, &understander, index, None).await;
+        crate::recommend::Recommender::build(catalog, &registry, &understander, index).await;
     let recommender = match built {
         Ok(recommender) => recommender,
         Err(error) => return report::<()>(Err(error)),

@@ -137,8 +137,7 @@ impl RecommendApi {
         // One build at a time; those who waited find it done.
         let _turn = self.rebuilding.lock().await;
         let version = self.version().await?;
-        let previous = self.current.read().await.clone();
-        if let Some((built, recommender)) = &previous
+        if let Some((built, recommender)) = self.current.read().await.as_ref()
             && *built == version
         {
             return Ok(recommender.clone());
@@ -148,15 +147,10 @@ impl RecommendApi {
         let index: Box<dyn VectorIndex> =
             index::for_kind("services", self.understander.pool().embedder().dim())
                 .map_err(|e| Problem::internal(&e))?;
-        let mut recommender = Recommender::build(
-            catalog,
-            &self.registry,
-            &self.understander,
-            index,
-            previous.as_ref().map(|(_, r)| r.as_ref()),
-        )
-        .await
-        .map_err(|e| Problem::internal(&e))?;
+        let mut recommender =
+            Recommender::build(catalog, &self.registry, &self.understander, index)
+                .await
+                .map_err(|e| Problem::internal(&e))?;
         if !self.vacancies.is_empty() {
             recommender = recommender.with_vacancies(self.board().await?);
         }

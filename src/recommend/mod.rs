@@ -130,13 +130,11 @@ fn receiving(records: &Records) -> BTreeSet<String> {
 impl Recommender {
     /// Embeds every service's name and summary in both languages into
     /// `services`; texts embedded before in this process are not redone.
-    /// Keeps `previous`'s vacancies.
     pub async fn build(
         catalog: Catalog,
         registry: &DatasetRegistry,
         understander: &Understander,
         services: Box<dyn VectorIndex>,
-        previous: Option<&Recommender>,
     ) -> Result<Self, RecommendError> {
         let engine = RuleEngine::new(&catalog, registry)
             .map_err(|e| RecommendError::Catalog(e.to_string()))?;
@@ -170,7 +168,7 @@ impl Recommender {
             engine,
             services,
             understander: understander.clone(),
-            vacancies: previous.and_then(|p| p.vacancies.clone()),
+            vacancies: None,
         })
     }
 

@@ -35,7 +35,6 @@ async fn recommender() -> &'static Recommender {
                 &DatasetRegistry::embedded().unwrap(),
                 understander(),
                 Box::new(ExactIndex::new(dim)),
-                None,
             )
             .await
             .unwrap()
