@@ -15,8 +15,8 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use serde::Serialize;
 
-use super::Assistant;
 use super::reply::Reply;
+use super::{Assistant, Earlier};
 use crate::clock::now_ms;
 use crate::http::{Path, Problem};
 use crate::recommend::http::today_in_taiwan;
@@ -79,11 +79,11 @@ async fn answer_and_keep(
     api: &ConversationApi,
     id: &str,
     text: &str,
-    earlier_needs: &[String],
+    earlier: Option<&Earlier>,
 ) -> Result<Reply, Problem> {
     let mut reply = api
         .assistant
-        .answer(text, today_in_taiwan(), earlier_needs)
+        .answer(text, today_in_taiwan(), earlier)
         .await?;
     let stored = serde_json::to_string(&reply).map_err(|e| Problem::internal(&e))?;
     let turn = api
@@ -116,7 +116,7 @@ async fn start(
         .conversation_create(&row)
         .await
         .map_err(|e| Problem::internal(&e))?;
-    let reply = answer_and_keep(&api, &row.id, &text, &[]).await?;
+    let reply = answer_and_keep(&api, &row.id, &text, None).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(Started {
@@ -138,20 +138,20 @@ async fn message(
         .await
         .map_err(|e| Problem::internal(&e))?
         .ok_or_else(gone)?;
-    // The needs of the latest turn that had any.
+    // The latest turn that was about some need.
     let turns = api
         .store
         .conversation_turns(&id)
         .await
         .map_err(|e| Problem::internal(&e))?;
-    let earlier_needs = turns
-        .iter()
-        .rev()
-        .filter_map(|turn| serde_json::from_str::<Reply>(&turn.reply).ok())
-        .map(|reply| reply.needs)
-        .find(|needs| !needs.is_empty())
-        .unwrap_or_default();
-    answer_and_keep(&api, &id, &text, &earlier_needs)
+    let earlier = turns.into_iter().rev().find_map(|turn| {
+        let reply: Reply = serde_json::from_str(&turn.reply).ok()?;
+        (!reply.needs.is_empty()).then_some(Earlier {
+            needs: reply.needs,
+            question: turn.question,
+        })
+    });
+    answer_and_keep(&api, &id, &text, earlier.as_ref())
         .await
         .map(axum::Json)
 }

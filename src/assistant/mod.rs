@@ -21,6 +21,13 @@ use crate::understand::language::Language;
 use hotlines::Hotlines;
 use reply::{Reply, Templates};
 
+/// What a conversation was about, for a follow-up that names no need.
+#[derive(Debug, Clone)]
+pub struct Earlier {
+    pub needs: Vec<String>,
+    pub question: String,
+}
+
 /// Services shown in one reply.
 const SHOWN: usize = 5;
 
@@ -37,31 +44,44 @@ pub struct Assistant {
 impl Assistant {
     /// Answers one message with the data the conversation holds (none yet:
     /// consented records arrive through the platform's online flow).
-    /// `earlier_needs` are those the conversation was about: a follow-up
-    /// that names no need of its own ("那要準備什麼？") stays on them.
+    /// `earlier` is what the conversation was about: a follow-up that
+    /// names no need of its own ("那要準備什麼？") stays on those needs, and
+    /// its services are searched with the earlier question's words too.
     pub async fn answer(
         &self,
         text: &str,
         date: time::Date,
-        earlier_needs: &[String],
+        earlier: Option<&Earlier>,
     ) -> Result<Reply, Problem> {
-        let (mut understanding, embedding) = self
+        let (mut understanding, mut embedding) = self
             .understander
             .understand_with_embedding(text)
             .await
             .map_err(|e| Problem::internal(&e))?;
-        let follows_up = understanding.out_of_scope
-            && !understanding.crisis.flagged
-            && !earlier_needs.is_empty();
-        if follows_up {
+        let follow_up = earlier.filter(|earlier| {
+            understanding.out_of_scope && !understanding.crisis.flagged && !earlier.needs.is_empty()
+        });
+        if let Some(earlier) = follow_up {
             understanding.out_of_scope = false;
-            understanding.detected = earlier_needs.to_vec();
+            understanding.detected = earlier.needs.clone();
             for need in &mut understanding.needs {
-                if earlier_needs.contains(&need.id) {
+                if earlier.needs.contains(&need.id) {
                     need.score = need.score.max(need.threshold);
                 }
             }
+            // Alone, "what documents?" is near anything; with the earlier
+            // question it is near what the conversation is about.
+            embedding = self
+                .understander
+                .pool()
+                .embed_queries(vec![format!("{}\n{text}", earlier.question)])
+                .await
+                .map_err(|e| Problem::internal(&e))?
+                .into_iter()
+                .next()
+                .unwrap_or(embedding);
         }
+        let follows_up = follow_up.is_some();
         let language = understanding.language;
         let crisis = understanding.crisis.flagged;
         let hotlines = if crisis {

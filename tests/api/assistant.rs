@@ -241,4 +241,15 @@ async fn a_follow_up_without_a_need_of_its_own_stays_on_the_conversation() {
         services(&follow_up).contains(&"bli.unemployment_benefit"),
         "{follow_up}"
     );
+    // Searched with the earlier question's words: nothing about feelings
+    // turns up where nobody spoke of them.
+    assert!(
+        follow_up["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| !s["service"].as_str().unwrap().contains("1980")
+                && !s["service"].as_str().unwrap().contains("1925")),
+        "{follow_up}"
+    );
 }
