@@ -159,17 +159,13 @@ macro_rules! impl_conversation_store {
             }
 
             async fn conversation_delete(&self, id: &str) -> Result<bool, $crate::store::StoreError> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("DELETE FROM conversation_turns WHERE conversation_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                // The turns go with it: ON DELETE CASCADE (SQLite connections
+                // enforce foreign keys, see sqlite.rs).
                 let done = sqlx::query("DELETE FROM conversations WHERE id = $1")
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(&self.pool)
                     .await?
                     .rows_affected();
-                tx.commit().await?;
                 Ok(done == 1)
             }
 
@@ -177,20 +173,11 @@ macro_rules! impl_conversation_store {
                 &self,
                 now_ms: i64,
             ) -> Result<u64, $crate::store::StoreError> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "DELETE FROM conversation_turns WHERE conversation_id IN \
-                     (SELECT id FROM conversations WHERE expires_ms <= $1)",
-                )
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
                 let done = sqlx::query("DELETE FROM conversations WHERE expires_ms <= $1")
                     .bind(now_ms)
-                    .execute(&mut *tx)
+                    .execute(&self.pool)
                     .await?
                     .rows_affected();
-                tx.commit().await?;
                 Ok(done)
             }
         }

@@ -2,10 +2,10 @@
 //! and the records it would ask for, crisis first, English kept,
 //! follow-ups in one conversation served by any server, deletion at once.
 
-use mydata_navigator::store::Backend;
+use mydata_navigator::store::{Backend, ConversationRow};
 use serde_json::{Value, json};
 
-use crate::helpers::{post_patiently as post, spawn_app, spawn_app_with};
+use crate::helpers::{on_both_stores, post_patiently as post, spawn_app, spawn_app_with};
 
 fn services(reply: &Value) -> Vec<&str> {
     reply["services"]
@@ -252,4 +252,59 @@ async fn a_follow_up_without_a_need_of_its_own_stays_on_the_conversation() {
                 && !s["service"].as_str().unwrap().contains("1925")),
         "{follow_up}"
     );
+}
+
+on_both_stores!(a_conversation_and_its_turns_go_together);
+
+/// Deleting or expiring a conversation takes its turns with it.
+async fn a_conversation_and_its_turns_go_together(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let store = &app.store;
+    // Times around now: the server's own sweeper runs beside the test.
+    let now = mydata_navigator::clock::now_ms();
+    let hour = 3_600_000;
+    for (id, expires_ms) in [
+        ("kept", now + hour),
+        ("deleted", now + hour),
+        ("expired", now + 2_000),
+    ] {
+        store
+            .conversation_create(&ConversationRow {
+                id: id.into(),
+                language: "zh-TW".into(),
+                created_ms: now,
+                updated_ms: now,
+                expires_ms,
+                turns: 0,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .conversation_append(id, "zh-TW", "失業了", "{}", now + 1_000)
+                .await
+                .unwrap(),
+            Some(1)
+        );
+    }
+    assert!(store.conversation_delete("deleted").await.unwrap());
+    assert!(!store.conversation_delete("deleted").await.unwrap());
+    assert_eq!(
+        store.conversation_purge_expired(now + 5_000).await.unwrap(),
+        1
+    );
+    for gone in ["deleted", "expired"] {
+        assert!(
+            store.conversation_turns(gone).await.unwrap().is_empty(),
+            "{gone}"
+        );
+        assert!(
+            store
+                .conversation_get(gone, now + 1_000)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    assert_eq!(store.conversation_turns("kept").await.unwrap().len(), 1);
 }
