@@ -409,7 +409,7 @@ fn operator_token_file(data_dir: &Path) -> Result<SecretString, AppError> {
     match std::fs::read_to_string(&path) {
         Ok(token) => Ok(SecretString::from(token.trim().to_owned())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let token = hex::encode(rand::random::<[u8; 32]>());
+            let token = crate::secrets::random_token();
             std::fs::create_dir_all(data_dir).map_err(error)?;
             crate::secrets::write_owner_only(&path, token.as_bytes()).map_err(error)?;
             tracing::info!(path = %path.display(), "created an operator token");

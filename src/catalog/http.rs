@@ -307,7 +307,7 @@ async fn issue_token(
             "an agency id is 2 to 64 of a-z, 0-9, '.', '-'",
         ));
     }
-    let token = hex::encode(rand::random::<[u8; 32]>());
+    let token = crate::secrets::random_token();
     api.store
         .agency_token_put(&agency, &digest(&token), clock::now_ms())
         .await

@@ -81,7 +81,7 @@ impl Sessions {
         subject: &NationalId,
         level: Level,
     ) -> Result<(String, Session), StoreError> {
-        let token = hex::encode(rand::random::<[u8; 32]>());
+        let token = crate::secrets::random_token();
         let now = clock::now_ms();
         let row = SessionRow {
             token_hash: digest(&token),
@@ -143,7 +143,7 @@ impl Sessions {
             return Ok(None);
         }
         let now = clock::now_ms();
-        let token = hex::encode(rand::random::<[u8; 32]>());
+        let token = crate::secrets::random_token();
         let new_hash = digest(&token);
         let moved = self
             .store

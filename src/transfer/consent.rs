@@ -252,7 +252,7 @@ pub(super) async fn send(
     if !moved {
         return Err(Problem::new(StatusCode::CONFLICT, GONE));
     }
-    let code = hex::encode(rand::random::<[u8; 32]>());
+    let code = crate::secrets::random_token();
     api.store
         .code_insert(&digest(&code), &row.id, &consent_id, now + CODE_TTL_MS)
         .await

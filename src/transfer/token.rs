@@ -239,7 +239,7 @@ async fn redeem_code(
         .map_err(|e| OAuthError::internal(&e))?
         .ok_or_else(|| grant("the consent behind this code is gone"))?;
     let refresh = if consent.standing {
-        let refresh = hex::encode(rand::random::<[u8; 32]>());
+        let refresh = crate::secrets::random_token();
         api.store
             .consent_rotate_refresh(&consent.id, None, &digest(&refresh))
             .await
@@ -271,7 +271,7 @@ async fn refresh(
     if consent.revoked_ms.is_some() || consent.expires_ms <= now {
         return Err(grant("the consent has been withdrawn or has ended"));
     }
-    let next = hex::encode(rand::random::<[u8; 32]>());
+    let next = crate::secrets::random_token();
     let rotated = api
         .store
         .consent_rotate_refresh(&consent.id, Some(&presented), &digest(&next))
@@ -314,7 +314,7 @@ async fn issue(
     package_id: String,
     refresh_token: Option<String>,
 ) -> Result<Response, OAuthError> {
-    let token = hex::encode(rand::random::<[u8; 32]>());
+    let token = crate::secrets::random_token();
     api.store
         .token_insert(&AccessTokenRow {
             token_hash: digest(&token),
