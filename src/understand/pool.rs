@@ -2,9 +2,12 @@
 //! one per core, each computing with a single intra-op thread, and each
 //! taking every request queued when it becomes free as one batch
 //! (micro-batching). The model's weights are shared by all workers.
+//! Queries (a citizen waiting) go before passages (a catalogue being
+//! rebuilt in the background), so a rebuild never starves a question.
 
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
-use std::sync::{Arc, Mutex};
+use std::collections::VecDeque;
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
 
 use tokio::sync::oneshot;
 
@@ -60,10 +63,100 @@ impl From<EmbedderError> for PoolError {
     }
 }
 
+/// Jobs waiting, queries apart from passages.
+#[derive(Default)]
+struct Waiting {
+    queries: VecDeque<Job>,
+    passages: VecDeque<Job>,
+    closed: bool,
+}
+
+impl Waiting {
+    fn len(&self) -> usize {
+        self.queries.len() + self.passages.len()
+    }
+}
+
+/// A bounded two-lane queue: it pushes back on callers instead of
+/// growing forever.
+#[derive(Default)]
+struct Queue {
+    waiting: Mutex<Waiting>,
+    /// Signalled when a job arrives or the pool closes.
+    filled: Condvar,
+    /// Signalled when a job leaves.
+    drained: Condvar,
+}
+
+const QUEUE_CAPACITY: usize = 1024;
+
+impl Queue {
+    fn push(&self, job: Job) -> Result<(), PoolError> {
+        let mut waiting = self.waiting.lock().map_err(|_| PoolError::Stopped)?;
+        while waiting.len() >= QUEUE_CAPACITY && !waiting.closed {
+            waiting = self.drained.wait(waiting).map_err(|_| PoolError::Stopped)?;
+        }
+        if waiting.closed {
+            return Err(PoolError::Stopped);
+        }
+        match job.kind {
+            Kind::Query => waiting.queries.push_back(job),
+            Kind::Passage => waiting.passages.push_back(job),
+        }
+        self.filled.notify_one();
+        Ok(())
+    }
+
+    /// The next batch of one kind, queries first; `None` once closed.
+    fn take(&self) -> Option<Vec<Job>> {
+        let mut waiting = self.waiting.lock().ok()?;
+        while waiting.len() == 0 {
+            if waiting.closed {
+                return None;
+            }
+            waiting = self.filled.wait(waiting).ok()?;
+        }
+        let lane = if waiting.queries.is_empty() {
+            &mut waiting.passages
+        } else {
+            &mut waiting.queries
+        };
+        let mut batch = Vec::new();
+        let mut size = 0;
+        while let Some(job) = lane.front() {
+            if !batch.is_empty() && size + job.texts.len() > MAX_BATCH {
+                break;
+            }
+            size += job.texts.len();
+            batch.extend(lane.pop_front());
+        }
+        self.drained.notify_all();
+        Some(batch)
+    }
+
+    fn close(&self) {
+        if let Ok(mut waiting) = self.waiting.lock() {
+            waiting.closed = true;
+        }
+        self.filled.notify_all();
+        self.drained.notify_all();
+    }
+}
+
+/// Closes the queue when the last pool handle goes, so the workers stop.
+struct Closer(Arc<Queue>);
+
+impl Drop for Closer {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
 /// Cheap to clone; workers stop when the last clone is dropped.
 #[derive(Clone)]
 pub struct EmbeddingPool {
-    jobs: SyncSender<Job>,
+    queue: Arc<Queue>,
+    _closer: Arc<Closer>,
     embedder: Arc<Embedder>,
     workers: usize,
 }
@@ -71,9 +164,7 @@ pub struct EmbeddingPool {
 impl EmbeddingPool {
     /// Starts `workers` threads (at least one) over one shared model.
     pub fn start(embedder: Arc<Embedder>, workers: usize) -> Result<Self, PoolError> {
-        // A bounded queue pushes back on callers instead of growing forever.
-        let (jobs, queue) = mpsc::sync_channel::<Job>(1024);
-        let queue = Arc::new(Mutex::new(queue));
+        let queue = Arc::new(Queue::default());
         for index in 0..workers.max(1) {
             let threads = rayon::ThreadPoolBuilder::new()
                 .num_threads(1)
@@ -88,7 +179,8 @@ impl EmbeddingPool {
                 .map_err(|e| PoolError::Start(e.to_string()))?;
         }
         Ok(Self {
-            jobs,
+            _closer: Arc::new(Closer(queue.clone())),
+            queue,
             embedder,
             workers: workers.max(1),
         })
@@ -120,7 +212,7 @@ impl EmbeddingPool {
                 texts,
                 reply: Reply::Thread(reply),
             };
-            self.jobs.send(job).map_err(|_| PoolError::Stopped)?;
+            self.queue.push(job)?;
             answers.push(answer);
         }
         let mut vectors = Vec::with_capacity(texts.len());
@@ -132,46 +224,24 @@ impl EmbeddingPool {
 
     async fn submit(&self, kind: Kind, texts: Vec<String>) -> Result<Vec<Vec<f32>>, PoolError> {
         let (reply, answer) = oneshot::channel();
-        let jobs = self.jobs.clone();
+        let queue = self.queue.clone();
         let job = Job {
             kind,
             texts,
             reply: Reply::Task(reply),
         };
-        // `send` blocks only while the queue is full.
-        tokio::task::spawn_blocking(move || jobs.send(job))
+        // `push` blocks only while the queue is full.
+        tokio::task::spawn_blocking(move || queue.push(job))
             .await
-            .map_err(|_| PoolError::Stopped)?
-            .map_err(|_| PoolError::Stopped)?;
+            .map_err(|_| PoolError::Stopped)??;
         answer.await.map_err(|_| PoolError::Stopped)?
     }
 }
 
-fn work(queue: &Mutex<Receiver<Job>>, embedder: &Embedder, threads: &rayon::ThreadPool) {
-    loop {
-        let batch = {
-            let Ok(queue) = queue.lock() else { return };
-            let Ok(first) = queue.recv() else { return };
-            let mut batch = vec![first];
-            let mut size = batch[0].texts.len();
-            while size < MAX_BATCH {
-                match queue.try_recv() {
-                    Ok(job) => {
-                        size += job.texts.len();
-                        batch.push(job);
-                    }
-                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
-                }
-            }
-            batch
-        };
-        let (queries, passages): (Vec<Job>, Vec<Job>) =
-            batch.into_iter().partition(|j| j.kind == Kind::Query);
-        for (kind, jobs) in [(Kind::Query, queries), (Kind::Passage, passages)] {
-            if !jobs.is_empty() {
-                threads.install(|| answer(embedder, kind, jobs));
-            }
-        }
+fn work(queue: &Queue, embedder: &Embedder, threads: &rayon::ThreadPool) {
+    while let Some(batch) = queue.take() {
+        let kind = batch.first().map_or(Kind::Query, |job| job.kind);
+        threads.install(|| answer(embedder, kind, batch));
     }
 }
 
@@ -197,5 +267,39 @@ fn answer(embedder: &Embedder, kind: Kind, jobs: Vec<Job>) {
                 job.reply.send(Err(PoolError::Failed(message.clone())));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Job, Kind, Queue, Reply};
+
+    fn job(kind: Kind, text: &str) -> Job {
+        let (reply, _) = std::sync::mpsc::sync_channel(1);
+        Job {
+            kind,
+            texts: vec![text.to_owned()],
+            reply: Reply::Thread(reply),
+        }
+    }
+
+    #[test]
+    fn a_question_overtakes_a_rebuild_and_batches_hold_one_kind() {
+        let queue = Queue::default();
+        for n in 0..3 {
+            queue
+                .push(job(Kind::Passage, &format!("passage {n}")))
+                .unwrap();
+        }
+        queue.push(job(Kind::Query, "失業了")).unwrap();
+        let first = queue.take().unwrap();
+        assert_eq!(first.len(), 1);
+        assert!(first[0].kind == Kind::Query);
+        let second = queue.take().unwrap();
+        assert_eq!(second.len(), 3);
+        assert!(second.iter().all(|j| j.kind == Kind::Passage));
+        queue.close();
+        assert!(queue.take().is_none(), "closed and empty: workers stop");
+        assert!(queue.push(job(Kind::Query, "late")).is_err());
     }
 }
