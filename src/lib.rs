@@ -28,8 +28,10 @@
 //! - [`transfer`]: consent and transfer: OAuth 2.0 with PKCE, the two
 //!   confirmations, the personal cloud, signed and encrypted packages,
 //!   consent receipts.
-//! - [`demo_provider`]: a sample service provider that does the online
-//!   flow as a real client.
+//! - [`provider_client`]: a service provider's side of the online flow,
+//!   as a real client; the assistant and [`demo_provider`] use it.
+//! - [`casework`]: social workers' cases, their urgency queue, notes and
+//!   referrals.
 //! - [`identity`]: logins at a level of assurance, server-side sessions,
 //!   lockout, the citizen's own trail.
 //! - [`citizen_card`]: citizen digital certificates: the server's checks
@@ -47,6 +49,7 @@ pub mod app;
 pub mod assistant;
 pub mod audit;
 pub mod broker;
+pub mod casework;
 pub mod catalog;
 pub mod citizen_card;
 pub mod citizens;
@@ -60,6 +63,7 @@ pub mod identity;
 pub mod ids;
 pub mod index;
 pub mod needs;
+pub mod provider_client;
 pub mod providers;
 pub mod recommend;
 pub mod record_types;

@@ -1,8 +1,9 @@
-//! A sample service provider — a bank's online credit-card application —
-//! that does the whole online flow as a real client: it registers its keys,
-//! sends the citizen to `/oauth/authorize` with PKCE, authenticates to the
-//! token endpoint with a signed assertion, redeems counter tickets, and
-//! decrypts and verifies the package. The integration tests drive the platform through it.
+//! A service provider's side of the online flow, as a real client: it
+//! registers its keys, sends the citizen to `/oauth/authorize` with PKCE
+//! (or pushes the request first), authenticates to the token endpoint with
+//! a signed assertion, redeems counter tickets, and decrypts and verifies
+//! the package. The assistant uses it to ask for records like any other
+//! provider; the demo bank ([`crate::demo_provider`]) drives the tests.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::services::EncryptionKey;
 
 #[derive(Debug, thiserror::Error)]
-pub enum DemoError {
+pub enum ClientError {
     #[error("JOSE: {0:?}")]
     Jose(compact_jwt::JwtError),
     #[error("HTTP: {0}")]
@@ -40,6 +41,10 @@ pub struct Package {
     pub subject: String,
     pub manifest: Vec<ManifestEntry>,
     pub records: BTreeMap<String, Value>,
+    /// Datasets the citizen consented to that their agency failed to
+    /// deliver: worth asking again later.
+    #[serde(default)]
+    pub unavailable: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -59,7 +64,7 @@ pub struct Begun {
     pub code_verifier: String,
 }
 
-pub struct DemoProvider {
+pub struct ProviderClient {
     pub client_id: String,
     pub redirect_uri: String,
     platform: reqwest::Url,
@@ -75,7 +80,7 @@ enum Decipher {
     Rsa(Box<rsa::RsaPrivateKey>),
 }
 
-impl DemoProvider {
+impl ProviderClient {
     /// `platform` is where to reach the platform; `issuer` its public
     /// origin, as its metadata names it.
     pub fn new(
@@ -83,30 +88,54 @@ impl DemoProvider {
         redirect_uri: &str,
         platform: reqwest::Url,
         issuer: &str,
-    ) -> Result<Self, DemoError> {
+    ) -> Result<Self, ClientError> {
         Ok(Self {
             client_id: client_id.to_owned(),
             redirect_uri: redirect_uri.to_owned(),
             platform,
             issuer: issuer.trim_end_matches('/').to_owned(),
-            signer: JwsEs256Signer::generate_es256().map_err(DemoError::Jose)?,
-            decipher: Decipher::Ec(JweEcdhEsA256KWDecipher::generate().map_err(DemoError::Jose)?),
+            signer: JwsEs256Signer::generate_es256().map_err(ClientError::Jose)?,
+            decipher: Decipher::Ec(JweEcdhEsA256KWDecipher::generate().map_err(ClientError::Jose)?),
             http: reqwest::Client::new(),
         })
     }
 
+    /// A client with keys it keeps: `signing_der` (PKCS#8, P-256) signs its
+    /// assertions; packages are encrypted to `encryption` (RSA-OAEP-256).
+    pub fn with_keys(
+        client_id: &str,
+        redirect_uri: &str,
+        platform: reqwest::Url,
+        issuer: &str,
+        signing_der: &[u8],
+        encryption: rsa::RsaPrivateKey,
+    ) -> Result<Self, ClientError> {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .build()?;
+        Ok(Self {
+            client_id: client_id.to_owned(),
+            redirect_uri: redirect_uri.to_owned(),
+            platform,
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            signer: JwsEs256Signer::from_es256_der(signing_der).map_err(ClientError::Jose)?,
+            decipher: Decipher::Rsa(Box::new(encryption)),
+            http,
+        })
+    }
+
     /// A provider that holds only an RSA key for its packages (RSA-OAEP-256).
-    pub fn with_rsa_encryption_key(mut self) -> Result<Self, DemoError> {
+    pub fn with_rsa_encryption_key(mut self) -> Result<Self, ClientError> {
         let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
-            .map_err(|e| DemoError::Package(e.to_string()))?;
+            .map_err(|e| ClientError::Package(e.to_string()))?;
         self.decipher = Decipher::Rsa(Box::new(key));
         Ok(self)
     }
 
-    fn encryption_jwk(&self) -> Result<compact_jwt::Jwk, DemoError> {
+    fn encryption_jwk(&self) -> Result<compact_jwt::Jwk, ClientError> {
         Ok(match &self.decipher {
             Decipher::Ec(decipher) => {
-                EncryptionKey::jwk(&decipher.public_key().map_err(DemoError::Jose)?)
+                EncryptionKey::jwk(&decipher.public_key().map_err(ClientError::Jose)?)
             }
             Decipher::Rsa(key) => {
                 use rsa::traits::PublicKeyParts;
@@ -121,22 +150,25 @@ impl DemoProvider {
         })
     }
 
-    /// The registration an operator would review.
-    pub fn registration(&self, datasets: &BTreeMap<&str, Vec<&str>>) -> Result<Value, DemoError> {
-        let client_jwk = self.signer.public_key_as_jwk().map_err(DemoError::Jose)?;
-        Ok(json!({
+    /// The registration an operator would review: who asks (`about`:
+    /// `name`, `purpose`, `terms_url`) and for which datasets' fields.
+    pub fn registration<D: serde::Serialize>(
+        &self,
+        about: &Value,
+        datasets: &D,
+    ) -> Result<Value, ClientError> {
+        let client_jwk = self.signer.public_key_as_jwk().map_err(ClientError::Jose)?;
+        let mut registration = json!({
             "id": self.client_id,
-            "name": {"zh-TW": "示範銀行 信用卡線上申辦", "en": "Demo Bank online credit-card application"},
-            "purpose": {
-                "zh-TW": "信用卡申請之財力與身分審核",
-                "en": "Checking identity and income for a credit-card application",
-            },
-            "terms_url": "https://bank.example/terms",
             "redirect_uris": [self.redirect_uri],
             "datasets": datasets,
             "client_jwk": client_jwk,
             "encryption_jwk": self.encryption_jwk()?,
-        }))
+        });
+        for key in ["name", "purpose", "terms_url"] {
+            registration[key] = about[key].clone();
+        }
+        Ok(registration)
     }
 
     /// A PKCE pair and the URL the citizen's browser is sent to.
@@ -163,10 +195,10 @@ impl DemoProvider {
 
     /// As [`Self::begin`], but the parameters are pushed first (RFC 9126)
     /// and the browser carries only `client_id` and `request_uri`.
-    pub async fn push(&self, scope: &str) -> Result<Begun, DemoError> {
+    pub async fn push(&self, scope: &str) -> Result<Begun, ClientError> {
         let begun = self.begin(scope);
         let mut form: Vec<(String, String)> = reqwest::Url::parse(&begun.authorize_url)
-            .map_err(|e| DemoError::Package(e.to_string()))?
+            .map_err(|e| ClientError::Package(e.to_string()))?
             .query_pairs()
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
@@ -181,7 +213,7 @@ impl DemoProvider {
         let status = response.status().as_u16();
         let body: Value = response.json().await?;
         let Some(request_uri) = body["request_uri"].as_str().filter(|_| status == 201) else {
-            return Err(DemoError::Refused {
+            return Err(ClientError::Refused {
                 status,
                 body: body.to_string(),
             });
@@ -199,7 +231,7 @@ impl DemoProvider {
     }
 
     /// A fresh `private_key_jwt` client assertion.
-    pub fn client_assertion(&self) -> Result<String, DemoError> {
+    pub fn client_assertion(&self) -> Result<String, ClientError> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -213,10 +245,10 @@ impl DemoProvider {
             "jti": uuid::Uuid::new_v4().to_string(),
         });
         let jws = JwsBuilder::into_json(&claims)
-            .map_err(|e| DemoError::Package(e.to_string()))?
+            .map_err(|e| ClientError::Package(e.to_string()))?
             .set_typ(Some("JWT"))
             .build();
-        let signed: JwsCompact = self.signer.sign(&jws).map_err(DemoError::Jose)?;
+        let signed: JwsCompact = self.signer.sign(&jws).map_err(ClientError::Jose)?;
         Ok(signed.to_string())
     }
 
@@ -225,7 +257,7 @@ impl DemoProvider {
         &self,
         code: &str,
         code_verifier: &str,
-    ) -> Result<reqwest::Response, DemoError> {
+    ) -> Result<reqwest::Response, ClientError> {
         self.post_token(&[
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -236,7 +268,7 @@ impl DemoProvider {
     }
 
     /// A grant at the token endpoint, authenticated with a fresh assertion.
-    async fn post_token(&self, grant: &[(&str, &str)]) -> Result<reqwest::Response, DemoError> {
+    async fn post_token(&self, grant: &[(&str, &str)]) -> Result<reqwest::Response, ClientError> {
         let assertion = self.client_assertion()?;
         let mut form = grant.to_vec();
         form.extend([
@@ -252,13 +284,13 @@ impl DemoProvider {
         Ok(self.http.post(url).form(&form).send().await?)
     }
 
-    pub async fn token(&self, code: &str, code_verifier: &str) -> Result<String, DemoError> {
+    pub async fn token(&self, code: &str, code_verifier: &str) -> Result<String, ClientError> {
         let response = self.token_response(code, code_verifier).await?;
         let status = response.status().as_u16();
         let body: Value = response.json().await?;
         match body["access_token"].as_str() {
             Some(token) if status == 200 => Ok(token.to_owned()),
-            _ => Err(DemoError::Refused {
+            _ => Err(ClientError::Refused {
                 status,
                 body: body.to_string(),
             }),
@@ -269,7 +301,7 @@ impl DemoProvider {
     pub async fn refresh_response(
         &self,
         refresh_token: &str,
-    ) -> Result<reqwest::Response, DemoError> {
+    ) -> Result<reqwest::Response, ClientError> {
         self.post_token(&[
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
@@ -277,15 +309,56 @@ impl DemoProvider {
         .await
     }
 
+    /// A new access token (and the rotated refresh token) from a standing
+    /// consent.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<(String, String), ClientError> {
+        let response = self.refresh_response(refresh_token).await?;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await?;
+        match (
+            body["access_token"].as_str(),
+            body["refresh_token"].as_str(),
+        ) {
+            (Some(access), Some(refresh)) if status == 200 => {
+                Ok((access.to_owned(), refresh.to_owned()))
+            }
+            _ => Err(ClientError::Refused {
+                status,
+                body: body.to_string(),
+            }),
+        }
+    }
+
+    /// The access token and, for a standing consent, its refresh token.
+    pub async fn tokens(
+        &self,
+        code: &str,
+        code_verifier: &str,
+    ) -> Result<(String, Option<String>), ClientError> {
+        let response = self.token_response(code, code_verifier).await?;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await?;
+        match body["access_token"].as_str() {
+            Some(token) if status == 200 => Ok((
+                token.to_owned(),
+                body["refresh_token"].as_str().map(str::to_owned),
+            )),
+            _ => Err(ClientError::Refused {
+                status,
+                body: body.to_string(),
+            }),
+        }
+    }
+
     /// The encrypted package as the platform sends it.
-    pub async fn fetch_package(&self, access_token: &str) -> Result<String, DemoError> {
+    pub async fn fetch_package(&self, access_token: &str) -> Result<String, ClientError> {
         let mut url = self.platform.clone();
         url.set_path("/api/transfer/package");
         let response = self.http.get(url).bearer_auth(access_token).send().await?;
         let status = response.status().as_u16();
         let body = response.text().await?;
         if status != 200 {
-            return Err(DemoError::Refused { status, body });
+            return Err(ClientError::Refused { status, body });
         }
         Ok(body)
     }
@@ -296,7 +369,7 @@ impl DemoProvider {
         &self,
         ticket_id: &str,
         code: &str,
-    ) -> Result<reqwest::Response, DemoError> {
+    ) -> Result<reqwest::Response, ClientError> {
         let mut url = self.platform.clone();
         url.set_path("/api/counter/redeem");
         Ok(self
@@ -313,41 +386,43 @@ impl DemoProvider {
     }
 
     /// The signed package inside the encryption (a compact JWS).
-    pub fn decrypt(&self, jwe: &str) -> Result<String, DemoError> {
+    pub fn decrypt(&self, jwe: &str) -> Result<String, ClientError> {
         let plain = match &self.decipher {
             Decipher::Ec(decipher) => {
-                let compact: JweCompact = jwe.trim().parse().map_err(DemoError::Jose)?;
+                let compact: JweCompact = jwe.trim().parse().map_err(ClientError::Jose)?;
                 decipher
                     .decipher(&compact)
-                    .map_err(DemoError::Jose)?
+                    .map_err(ClientError::Jose)?
                     .payload()
                     .to_vec()
             }
             Decipher::Rsa(key) => crate::services::rsa_jwe::decrypt(key, jwe)
-                .map_err(|e| DemoError::Package(e.to_string()))?,
+                .map_err(|e| ClientError::Package(e.to_string()))?,
         };
-        String::from_utf8(plain).map_err(|e| DemoError::Package(e.to_string()))
+        String::from_utf8(plain).map_err(|e| ClientError::Package(e.to_string()))
     }
 
     /// Decrypts with this provider's key, verifies the platform's signature
     /// against its published JWKS, and checks audience and manifest.
-    pub async fn open_package(&self, jwe: &str) -> Result<Package, DemoError> {
+    pub async fn open_package(&self, jwe: &str) -> Result<Package, ClientError> {
         let signed = self.decrypt(jwe)?;
         let mut url = self.platform.clone();
         url.set_path("/.well-known/jwks.json");
         let jwks: JwkKeySet = self.http.get(url).send().await?.json().await?;
-        let jws: JwsCompact = signed.parse().map_err(DemoError::Jose)?;
+        let jws: JwsCompact = signed.parse().map_err(ClientError::Jose)?;
         let verified = jwks
             .keys
             .iter()
             .filter_map(|jwk| JwsEs256Verifier::try_from(jwk).ok())
             .find_map(|verifier| verifier.verify(&jws).ok())
-            .ok_or_else(|| DemoError::Package("the platform's signature does not verify".into()))?;
+            .ok_or_else(|| {
+                ClientError::Package("the platform's signature does not verify".into())
+            })?;
         let package: Package = verified
             .from_json()
-            .map_err(|e| DemoError::Package(e.to_string()))?;
+            .map_err(|e| ClientError::Package(e.to_string()))?;
         if package.aud != self.client_id || package.iss != self.issuer {
-            return Err(DemoError::Package(
+            return Err(ClientError::Package(
                 "the package is not addressed to this provider".into(),
             ));
         }
@@ -355,11 +430,11 @@ impl DemoProvider {
             let record = package
                 .records
                 .get(&entry.dataset)
-                .ok_or_else(|| DemoError::Package(format!("{} is missing", entry.dataset)))?;
+                .ok_or_else(|| ClientError::Package(format!("{} is missing", entry.dataset)))?;
             let bytes =
-                serde_json::to_vec(record).map_err(|e| DemoError::Package(e.to_string()))?;
+                serde_json::to_vec(record).map_err(|e| ClientError::Package(e.to_string()))?;
             if hex::encode(Sha256::digest(&bytes)) != entry.sha256 {
-                return Err(DemoError::Package(format!(
+                return Err(ClientError::Package(format!(
                     "{} does not match its digest",
                     entry.dataset
                 )));

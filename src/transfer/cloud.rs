@@ -31,6 +31,10 @@ pub(super) struct CloudPackage {
     pub request_id: String,
     pub client_id: String,
     pub items: Vec<CloudItem>,
+    /// Datasets consented to whose agency did not deliver: the provider
+    /// is told, so it can say so and ask again later.
+    #[serde(default)]
+    pub unavailable: Vec<String>,
 }
 
 /// Seals and stores a package; returns its id.
@@ -144,6 +148,7 @@ pub(super) async fn fetch(
         request_id: request_id.to_owned(),
         client_id: client_id.clone(),
         items: Vec::new(),
+        unavailable: Vec::new(),
     };
     let mut report = Vec::new();
     for outcome in &outcomes {
@@ -166,6 +171,7 @@ pub(super) async fn fetch(
                 );
             }
             FetchResult::Failed { message, .. } => {
+                package.unavailable.push(outcome.dataset.to_string());
                 report.push(
                     json!({"dataset": outcome.dataset, "status": "failed", "message": message}),
                 );

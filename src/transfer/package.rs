@@ -123,6 +123,7 @@ pub(super) async fn seal(
         "subject": consent.subject,
         "manifest": manifest,
         "records": records,
+        "unavailable": stored.unavailable,
     });
     let signed = api
         .platform_key

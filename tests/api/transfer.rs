@@ -363,7 +363,9 @@ async fn bad_authorization_requests_are_refused(backend: Backend) {
     assert_eq!(back["error"], "invalid_scope");
 
     // A registration that asks for too much or names nothing real.
-    let mut bad = bank.registration(&bank_datasets()).unwrap();
+    let mut bad = bank
+        .registration(&mydata_navigator::demo_provider::bank(), &bank_datasets())
+        .unwrap();
     bad["id"] = json!("other-bank");
     bad["redirect_uris"] = json!(["http://bank.example/callback"]);
     bad["datasets"]["tax.income"] = json!(["no_such_field"]);
@@ -394,7 +396,9 @@ async fn bad_authorization_requests_are_refused(backend: Backend) {
 
 async fn bank_with_state(app: &TestApp, id: &str, state: Option<&str>) -> DemoProvider {
     let bank = bank(app, id);
-    let registration = bank.registration(&bank_datasets()).unwrap();
+    let registration = bank
+        .registration(&mydata_navigator::demo_provider::bank(), &bank_datasets())
+        .unwrap();
     let response = admin(
         app,
         reqwest::Method::POST,
@@ -619,7 +623,9 @@ async fn packages_cannot_be_read_by_others_or_altered(backend: Backend) {
 
 /// Encrypts `text` to `bank`'s registered key, as the platform would.
 fn encrypt_to(bank: &DemoProvider, text: &str) -> String {
-    let registration = bank.registration(&bank_datasets()).unwrap();
+    let registration = bank
+        .registration(&mydata_navigator::demo_provider::bank(), &bank_datasets())
+        .unwrap();
     let jwk: compact_jwt::Jwk =
         serde_json::from_value(registration["encryption_jwk"].clone()).unwrap();
     let key = mydata_navigator::services::encryption_key(&jwk).unwrap();
@@ -845,7 +851,9 @@ async fn a_standing_consent_refreshes_until_revoked(backend: Backend) {
 async fn a_provider_with_only_an_rsa_key_gets_rsa_oaep_256(backend: Backend) {
     let app = spawn_app(backend).await;
     let rsa_bank = bank(&app, "rsa-bank").with_rsa_encryption_key().unwrap();
-    let registration = rsa_bank.registration(&bank_datasets()).unwrap();
+    let registration = rsa_bank
+        .registration(&mydata_navigator::demo_provider::bank(), &bank_datasets())
+        .unwrap();
     assert_eq!(registration["encryption_jwk"]["kty"], "RSA");
     let response = admin(
         &app,
@@ -874,7 +882,7 @@ async fn a_provider_with_only_an_rsa_key_gets_rsa_oaep_256(backend: Backend) {
 
     // A short RSA key is refused at registration.
     let mut weak = bank(&app, "weak-bank")
-        .registration(&bank_datasets())
+        .registration(&mydata_navigator::demo_provider::bank(), &bank_datasets())
         .unwrap();
     weak["encryption_jwk"] = json!({"kty": "RSA", "n": "AQAB", "e": "AQAB"});
     let response = admin(
