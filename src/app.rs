@@ -14,6 +14,8 @@ use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 
+use crate::assistant::client::Registrant;
+use crate::assistant::consent::Clients;
 use crate::assistant::hotlines::Hotlines;
 use crate::assistant::http::ConversationApi;
 use crate::assistant::reply::{ReplyError, Templates};
@@ -21,6 +23,9 @@ use crate::assistant::{self, Assistant};
 use crate::audit::{self, AuditLog};
 use crate::broker::token::{SigningKey, TokenError, TokenVerifier};
 use crate::broker::{self, Broker, GatherPolicy, ProviderEndpoints};
+use crate::casework::CaseworkApi;
+use crate::casework::analysis::AnalysisApi;
+use crate::casework::delegation::Delegations;
 use crate::catalog::http::CatalogApi;
 use crate::catalog::{self, Catalog, CatalogError};
 use crate::citizen_card::{CardTrust, TrustError};
@@ -91,6 +96,8 @@ pub enum AppError {
     Templates(#[from] ReplyError),
     #[error(transparent)]
     CatalogFiles(#[from] CatalogError),
+    #[error(transparent)]
+    AssistantClient(#[from] assistant::client::ClientSetupError),
     #[error("public origin {origin:?}: {problem}")]
     PublicOrigin { origin: String, problem: String },
 }
@@ -153,6 +160,31 @@ impl Application {
             understander.clone(),
             vacancies::embedded()?,
         );
+        let issuer: Arc<str> = args.public_origin.trim_end_matches('/').into();
+        let clients = navigator_clients(&args, &issuer, addr, store.as_ref(), &registry).await?;
+        let delegations = Delegations {
+            store: store.clone(),
+            sealer: credential_key.clone(),
+            audit: audit.clone(),
+        };
+        let assistant = Assistant {
+            recommend: recommend.clone(),
+            understander: understander.clone(),
+            registry: registry.clone(),
+            needs: Arc::new(NeedRegistry::embedded()?),
+            hotlines: Arc::new(Hotlines::embedded()?),
+            templates: Arc::new(Templates::embedded()?),
+        };
+        let casework = CaseworkApi {
+            store: store.clone(),
+            sessions: Sessions {
+                store: store.clone(),
+                policy,
+            },
+            audit: audit.clone(),
+            understander: understander.clone(),
+            operator: operator.clone(),
+        };
         let mut router = Router::new()
             .merge(http::health_router(store.clone()))
             .merge(broker::router(broker.clone(), operator.clone()))
@@ -194,20 +226,35 @@ impl Application {
                 platform_key: Arc::new(PlatformKey::load_or_create(
                     &args.store.data_dir.join("platform-signing-key.der"),
                 )?),
-                cloud_key: credential_key,
-                issuer: args.public_origin.trim_end_matches('/').into(),
+                cloud_key: credential_key.clone(),
+                issuer: issuer.clone(),
             }))
             .merge(recommend::http::router(recommend.clone()))
             .merge(assistant::http::router(ConversationApi {
                 store: store.clone(),
-                assistant: Assistant {
-                    recommend: recommend.clone(),
-                    understander: understander.clone(),
-                    registry: registry.clone(),
-                    needs: Arc::new(NeedRegistry::embedded()?),
-                    hotlines: Arc::new(Hotlines::embedded()?),
-                    templates: Arc::new(Templates::embedded()?),
+                sessions: Sessions {
+                    store: store.clone(),
+                    policy,
                 },
+                audit: audit.clone(),
+                sealer: credential_key.clone(),
+                clients: clients.clone(),
+                delegations: delegations.clone(),
+                issuer: issuer.clone(),
+                assistant: assistant.clone(),
+            }))
+            .merge(crate::casework::router(casework.clone()))
+            .merge(crate::casework::analysis::router(AnalysisApi {
+                casework,
+                store: store.clone(),
+                sessions: Sessions {
+                    store: store.clone(),
+                    policy,
+                },
+                assistant,
+                clients,
+                delegations,
+                sealer: credential_key.clone(),
             }))
             .merge(understand::router(understander));
         if !args.no_local_providers {
@@ -372,6 +419,53 @@ fn with_common_layers(router: Router) -> Router {
         .layer(http::trace_layer())
 }
 
+/// The navigator's clients at the platform (the assistant's and
+/// casework's), registered.
+async fn navigator_clients(
+    args: &ServeArgs,
+    issuer: &str,
+    addr: SocketAddr,
+    store: &dyn Store,
+    registry: &DatasetRegistry,
+) -> Result<Clients, AppError> {
+    let load = |registrant| {
+        assistant::client::load(registrant, &args.store.data_dir, issuer, own_origin(addr)?)
+            .map(Arc::new)
+            .map_err(AppError::from)
+    };
+    let clients = Clients {
+        assistant: load(Registrant::Assistant)?,
+        casework: load(Registrant::Casework)?,
+    };
+    for (registrant, client) in [
+        (Registrant::Assistant, &clients.assistant),
+        (Registrant::Casework, &clients.casework),
+    ] {
+        assistant::client::register(registrant, client, issuer, store, registry).await?;
+    }
+    Ok(clients)
+}
+
+/// This server's listening address as loopback callers reach it.
+fn own_host(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    }
+}
+
+/// Where the assistant reaches this platform: the server itself, over
+/// loopback, like any provider would over the network.
+fn own_origin(addr: SocketAddr) -> Result<reqwest::Url, AppError> {
+    reqwest::Url::parse(&format!("http://{}/", own_host(addr))).map_err(|e| {
+        AppError::PublicOrigin {
+            origin: addr.to_string(),
+            problem: e.to_string(),
+        }
+    })
+}
+
 /// Every agency gets a base URL: the configured one, or this server's own
 /// mount, reached over loopback like any remote provider.
 fn provider_endpoints(
@@ -379,11 +473,7 @@ fn provider_endpoints(
     registry: &DatasetRegistry,
     addr: SocketAddr,
 ) -> Result<ProviderEndpoints, AppError> {
-    let own_host = if addr.ip().is_unspecified() {
-        SocketAddr::from(([127, 0, 0, 1], addr.port()))
-    } else {
-        addr
-    };
+    let own_host = own_host(addr);
     let mut endpoints = ProviderEndpoints::default();
     for spec in registry.providers() {
         if let Ok(url) = reqwest::Url::parse(&format!("http://{own_host}/providers/{}/", spec.id)) {

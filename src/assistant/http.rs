@@ -1,12 +1,15 @@
 //! The conversation API. Asking needs no login: the conversation id, long
 //! and random, is the only key to it, and nothing personal is in it until
-//! the citizen consents. A conversation lasts 24 hours from its start; the
-//! citizen can delete it at once.
+//! the citizen consents. From then on it belongs to that citizen and only
+//! their session opens it. A conversation, with the records it holds,
+//! lasts 24 hours from its start; the citizen can delete it at once.
 //!
 //! - `POST /api/conversations {"text"}` → 201 `{id, expires, reply}`
 //! - `POST /api/conversations/{id}/messages {"text"}` → the reply
 //! - `GET /api/conversations/{id}` → every turn
 //! - `DELETE /api/conversations/{id}` → 204
+//! - `POST /api/conversations/{id}/consent`, `GET /assistant/callback`:
+//!   see [`super::consent`].
 
 use axum::Router;
 use axum::body::Bytes;
@@ -14,22 +17,66 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use serde::Serialize;
+use std::sync::Arc;
 
+use super::held::{self, Held};
 use super::reply::Reply;
-use super::{Assistant, Earlier};
+use super::{Assistant, Earlier, consent};
+use crate::audit::{AuditLog, NewEntry};
 use crate::clock::now_ms;
 use crate::http::{Path, Problem};
+use crate::identity::session::MaybeSession;
+use crate::identity::{Session, Sessions};
 use crate::recommend::http::today_in_taiwan;
+use crate::sealing::CredentialKey;
 use crate::store::{ConversationRow, Store};
 use crate::understand::MAX_TEXT_CHARS;
 
 /// How long a conversation, and whatever it holds, lives.
 pub const LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
 
-#[derive(Clone)]
+#[derive(Clone, axum::extract::FromRef)]
 pub struct ConversationApi {
-    pub store: std::sync::Arc<dyn Store>,
+    pub store: Arc<dyn Store>,
     pub assistant: Assistant,
+    pub sessions: Sessions,
+    pub audit: AuditLog,
+    /// Seals the records and PKCE verifiers kept in the database.
+    pub sealer: Arc<CredentialKey>,
+    /// The navigator's clients at the platform.
+    pub clients: consent::Clients,
+    /// Where a social worker's delegated consent is kept.
+    pub delegations: crate::casework::delegation::Delegations,
+    /// The platform's issuer identifier (its public origin).
+    pub issuer: Arc<str>,
+}
+
+impl ConversationApi {
+    /// The conversation if it lives and the caller may open it: anyone
+    /// with its id until the citizen consents, then only that citizen. To
+    /// anyone else it does not exist.
+    pub(super) async fn open(
+        &self,
+        id: &str,
+        session: Option<&Session>,
+    ) -> Result<ConversationRow, Problem> {
+        let conversation = self
+            .store
+            .conversation_get(id, now_ms())
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .ok_or_else(gone)?;
+        match &conversation.subject {
+            None => Ok(conversation),
+            Some(subject) if session.is_some_and(|s| s.subject.as_str() == subject) => {
+                Ok(conversation)
+            }
+            Some(_) if session.is_none() => Err(Problem::unauthorized(
+                "this conversation holds your records: log in to open it",
+            )),
+            Some(_) => Err(gone()),
+        }
+    }
 }
 
 pub fn router(api: ConversationApi) -> Router {
@@ -40,6 +87,11 @@ pub fn router(api: ConversationApi) -> Router {
             axum::routing::get(show).delete(remove),
         )
         .route("/api/conversations/{id}/messages", post(message))
+        .route("/api/conversations/{id}/consent", post(consent::start))
+        .route(
+            super::client::CALLBACK_PATH,
+            axum::routing::get(consent::callback),
+        )
         .with_state(api)
 }
 
@@ -64,7 +116,7 @@ fn text_of(body: &[u8]) -> Result<String, Problem> {
     Ok(text)
 }
 
-fn gone() -> Problem {
+pub(super) fn gone() -> Problem {
     Problem::not_found("no such conversation: it never existed, expired or was deleted")
 }
 
@@ -80,20 +132,50 @@ async fn answer_and_keep(
     id: &str,
     text: &str,
     earlier: Option<&Earlier>,
+    held: &Held,
 ) -> Result<Reply, Problem> {
     let mut reply = api
         .assistant
-        .answer(text, today_in_taiwan(), earlier)
+        .answer(text, today_in_taiwan(), earlier, held, None)
         .await?;
+    keep_turn(api, id, text, &mut reply).await?;
+    Ok(reply)
+}
+
+/// Appends the question and its reply as the conversation's next turn.
+pub(super) async fn keep_turn(
+    api: &ConversationApi,
+    id: &str,
+    question: &str,
+    reply: &mut Reply,
+) -> Result<(), Problem> {
     let stored = serde_json::to_string(&reply).map_err(|e| Problem::internal(&e))?;
-    let turn = api
+    reply.turn = api
         .store
-        .conversation_append(id, &reply.language, text, &stored, now_ms())
+        .conversation_append(id, &reply.language, question, &stored, now_ms())
         .await
         .map_err(|e| Problem::internal(&e))?
         .ok_or_else(gone)?;
-    reply.turn = turn;
-    Ok(reply)
+    Ok(())
+}
+
+/// The latest turn that was about some need.
+pub(super) async fn earlier_of(
+    api: &ConversationApi,
+    id: &str,
+) -> Result<Option<Earlier>, Problem> {
+    let turns = api
+        .store
+        .conversation_turns(id)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(turns.into_iter().rev().find_map(|turn| {
+        let reply: Reply = serde_json::from_str(&turn.reply).ok()?;
+        (!reply.needs.is_empty()).then_some(Earlier {
+            needs: reply.needs,
+            question: turn.question,
+        })
+    }))
 }
 
 async fn start(
@@ -111,12 +193,13 @@ async fn start(
         updated_ms: now,
         expires_ms: now + LIFETIME_MS,
         turns: 0,
+        subject: None,
     };
     api.store
         .conversation_create(&row)
         .await
         .map_err(|e| Problem::internal(&e))?;
-    let reply = answer_and_keep(&api, &row.id, &text, None).await?;
+    let reply = answer_and_keep(&api, &row.id, &text, None, &Held::default()).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(Started {
@@ -129,29 +212,22 @@ async fn start(
 
 async fn message(
     State(api): State<ConversationApi>,
+    MaybeSession(session): MaybeSession,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<axum::Json<Reply>, Problem> {
     let text = text_of(&body)?;
-    api.store
-        .conversation_get(&id, now_ms())
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .ok_or_else(gone)?;
-    // The latest turn that was about some need.
-    let turns = api
-        .store
-        .conversation_turns(&id)
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-    let earlier = turns.into_iter().rev().find_map(|turn| {
-        let reply: Reply = serde_json::from_str(&turn.reply).ok()?;
-        (!reply.needs.is_empty()).then_some(Earlier {
-            needs: reply.needs,
-            question: turn.question,
-        })
-    });
-    answer_and_keep(&api, &id, &text, earlier.as_ref())
+    let conversation = api.open(&id, session.as_ref()).await?;
+    let earlier = earlier_of(&api, &id).await?;
+    // Records consented earlier in the conversation answer this one too.
+    let held = held::load(
+        api.store.as_ref(),
+        &api.sealer,
+        &id,
+        conversation.expires_ms,
+    )
+    .await?;
+    answer_and_keep(&api, &id, &text, earlier.as_ref(), &held)
         .await
         .map(axum::Json)
 }
@@ -173,14 +249,10 @@ struct Shown {
 
 async fn show(
     State(api): State<ConversationApi>,
+    MaybeSession(session): MaybeSession,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Shown>, Problem> {
-    let conversation = api
-        .store
-        .conversation_get(&id, now_ms())
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .ok_or_else(gone)?;
+    let conversation = api.open(&id, session.as_ref()).await?;
     let turns = api
         .store
         .conversation_turns(&id)
@@ -208,16 +280,38 @@ async fn show(
 
 async fn remove(
     State(api): State<ConversationApi>,
+    MaybeSession(session): MaybeSession,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    if api
+    let conversation = api.open(&id, session.as_ref()).await?;
+    let records = api
+        .store
+        .conversation_records(&id)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !api
         .store
         .conversation_delete(&id)
         .await
         .map_err(|e| Problem::internal(&e))?
     {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(gone())
+        return Err(gone());
     }
+    // The citizen's trail shows their records leaving the assistant too.
+    if let Some(subject) = conversation.subject.filter(|_| !records.is_empty()) {
+        let datasets: Vec<&str> = records.iter().map(|r| r.dataset.as_str()).collect();
+        api.audit
+            .append(NewEntry {
+                event: "assistant.records_deleted".into(),
+                actor: super::client::CLIENT_ID.into(),
+                subject: Some(subject),
+                dataset: None,
+                purpose: "the citizen deleted the conversation".into(),
+                outcome: "success".into(),
+                detail: datasets.join(", "),
+            })
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -4,12 +4,14 @@
 //! reasons, vacancies for job needs, and which records would settle what
 //! is still unknown (asked for only when they would change a verdict).
 
+pub mod client;
+pub mod consent;
+pub mod held;
 pub mod hotlines;
 pub mod http;
 pub mod plan;
 pub mod reply;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::http::Problem;
@@ -18,7 +20,9 @@ use crate::recommend::http::RecommendApi;
 use crate::spec::DatasetRegistry;
 use crate::understand::Understander;
 use crate::understand::language::Language;
+use held::Held;
 use hotlines::Hotlines;
+use plan::ConsentOutcome;
 use reply::{Reply, Templates};
 
 /// What a conversation was about, for a follow-up that names no need.
@@ -29,7 +33,9 @@ pub struct Earlier {
 }
 
 /// Services shown in one reply.
-const SHOWN: usize = 5;
+const SHOWN: usize = 8;
+/// Services shown as not applying: the best placed few.
+const NOT_ELIGIBLE_SHOWN: usize = 3;
 
 #[derive(Clone)]
 pub struct Assistant {
@@ -42,16 +48,20 @@ pub struct Assistant {
 }
 
 impl Assistant {
-    /// Answers one message with the data the conversation holds (none yet:
-    /// consented records arrive through the platform's online flow).
+    /// Answers one message with the records the conversation holds (`held`,
+    /// consented through the platform's online flow; none at first).
     /// `earlier` is what the conversation was about: a follow-up that
     /// names no need of its own ("那要準備什麼？") stays on those needs, and
     /// its services are searched with the earlier question's words too.
+    /// `outcome` is what the consent just given left out, if this answer
+    /// follows one.
     pub async fn answer(
         &self,
         text: &str,
         date: time::Date,
         earlier: Option<&Earlier>,
+        held: &Held,
+        outcome: Option<&ConsentOutcome>,
     ) -> Result<Reply, Problem> {
         let (mut understanding, mut embedding) = self
             .understander
@@ -91,27 +101,32 @@ impl Assistant {
             Vec::new()
         };
         let clarify = understanding.out_of_scope && !crisis;
-        let records = BTreeMap::new();
         let found = if clarify {
             None
         } else {
             let recommender = self.recommend.recommender().await?;
             Some(
                 recommender
-                    .recommend(&understanding, &embedding, &records, date)
+                    .recommend(&understanding, &embedding, &held.records, date)
                     .await,
             )
         };
-        let (mut services, already_receiving, vacancies) = match found {
-            Some(found) => (found.ranked, found.already_receiving, found.vacancies),
+        let (mut services, mut not_eligible, already_receiving, vacancies) = match found {
+            Some(found) => (
+                found.ranked,
+                found.not_eligible,
+                found.already_receiving,
+                found.vacancies,
+            ),
             None => Default::default(),
         };
         services.truncate(SHOWN);
+        not_eligible.truncate(NOT_ELIGIBLE_SHOWN);
         // Nothing asks for data before the hotlines: not in a crisis turn.
         let data_request = if crisis {
             Vec::new()
         } else {
-            plan::data_request(&services, &self.registry, language)
+            plan::data_request(&services, &self.registry, language, outcome)
         };
         let needs: Vec<String> = if clarify {
             Vec::new()
@@ -137,8 +152,15 @@ impl Assistant {
             clarify,
             data_request,
             services,
+            not_eligible,
             already_receiving,
             vacancies,
+            data_used: if clarify {
+                Vec::new()
+            } else {
+                held.used.clone()
+            },
+            after_consent: false,
         };
         reply.text = self
             .templates

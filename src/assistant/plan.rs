@@ -12,6 +12,26 @@ use crate::recommend::Recommendation;
 use crate::spec::DatasetRegistry;
 use crate::understand::language::Language;
 
+/// Why a dataset is (still) asked for.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AskStatus {
+    /// Not asked before.
+    #[default]
+    Ask,
+    /// The citizen unticked it at the last consent.
+    Declined,
+    /// Its agency could not deliver it at the last consent: try again.
+    Unavailable,
+}
+
+/// What the last consent brought back, besides the records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConsentOutcome {
+    pub declined: Vec<String>,
+    pub unavailable: Vec<String>,
+}
+
 /// One dataset the assistant asks consent for.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DataAsk {
@@ -25,6 +45,8 @@ pub struct DataAsk {
     pub decides: Vec<String>,
     /// Why, in the citizen's language.
     pub why: String,
+    #[serde(default)]
+    pub status: AskStatus,
 }
 
 /// The datasets that would settle the unknown verdicts among `services`.
@@ -32,6 +54,7 @@ pub fn data_request(
     services: &[Recommendation],
     registry: &DatasetRegistry,
     language: Language,
+    outcome: Option<&ConsentOutcome>,
 ) -> Vec<DataAsk> {
     // Dataset → (place of the best placed service it decides, services).
     let mut decides: BTreeMap<&str, (usize, Vec<&Recommendation>)> = BTreeMap::new();
@@ -52,6 +75,11 @@ pub fn data_request(
                 Language::ZhTw => format!("用來判斷你是否符合：{}", names.join("、")),
                 Language::En => format!("Decides whether you qualify for: {}", names.join(", ")),
             };
+            let status = match outcome {
+                Some(o) if o.unavailable.iter().any(|d| d == dataset) => AskStatus::Unavailable,
+                Some(o) if o.declined.iter().any(|d| d == dataset) => AskStatus::Declined,
+                _ => AskStatus::Ask,
+            };
             Some((
                 first,
                 DataAsk {
@@ -61,6 +89,7 @@ pub fn data_request(
                     sensitive: spec.sensitive,
                     decides: services.iter().map(|s| s.service.clone()).collect(),
                     why,
+                    status,
                 },
             ))
         })

@@ -4,6 +4,7 @@
 use minijinja::Environment;
 use serde::{Deserialize, Serialize};
 
+use super::held::DataUsed;
 use super::hotlines::Hotline;
 use super::plan::DataAsk;
 use crate::recommend::{Received, Recommendation};
@@ -43,8 +44,19 @@ pub struct Reply {
     /// The records that would settle unknown verdicts; empty in a crisis.
     pub data_request: Vec<DataAsk>,
     pub services: Vec<Recommendation>,
+    /// Judged on the records and found not to apply, each with the
+    /// condition that failed.
+    #[serde(default)]
+    pub not_eligible: Vec<Recommendation>,
     pub already_receiving: Vec<Received>,
     pub vacancies: Vec<VacancyMatch>,
+    /// The consented records this answer read: from whom, fetched when,
+    /// deleted when.
+    #[serde(default)]
+    pub data_used: Vec<DataUsed>,
+    /// This answer came after the citizen consented, not after a message.
+    #[serde(default)]
+    pub after_consent: bool,
 }
 
 fn value<T: Serialize>(of: T) -> minijinja::Value {
@@ -86,8 +98,10 @@ impl Templates {
             out_of_scope => reply.clarify,
             asks => value(&reply.data_request),
             services => value(&reply.services),
+            not_eligible => value(&reply.not_eligible),
             already_receiving => value(&received),
             vacancies => value(&reply.vacancies),
+            used => value(&reply.data_used),
         })?;
         Ok(text.trim().to_owned())
     }

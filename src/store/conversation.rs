@@ -13,6 +13,19 @@ pub struct ConversationRow {
     pub updated_ms: i64,
     pub expires_ms: i64,
     pub turns: i64,
+    /// The citizen, once they consented to send records into it.
+    pub subject: Option<String>,
+}
+
+/// One consented record kept with a conversation, sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRecordRow {
+    pub dataset: String,
+    pub agency: String,
+    pub fetched_at: String,
+    pub consent_id: String,
+    pub sealed: String,
+    pub received_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +62,26 @@ pub trait ConversationStore {
     async fn conversation_delete(&self, id: &str) -> Result<bool, StoreError>;
     /// Deletes every conversation expired at `now_ms`; how many.
     async fn conversation_purge_expired(&self, now_ms: i64) -> Result<u64, StoreError>;
+    /// Binds the conversation to the citizen who consented; `false` when
+    /// it belongs to someone else (or is unknown).
+    async fn conversation_bind_subject(&self, id: &str, subject: &str) -> Result<bool, StoreError>;
+    /// Keeps records with the conversation, replacing older ones of the
+    /// same datasets.
+    async fn conversation_records_put(
+        &self,
+        id: &str,
+        records: &[ConversationRecordRow],
+    ) -> Result<(), StoreError>;
+    async fn conversation_records(
+        &self,
+        id: &str,
+    ) -> Result<Vec<ConversationRecordRow>, StoreError>;
+    /// Forgets the records a withdrawn consent sent.
+    async fn conversation_records_forget(
+        &self,
+        id: &str,
+        consent_id: &str,
+    ) -> Result<u64, StoreError>;
 }
 
 macro_rules! impl_conversation_store {
@@ -61,8 +94,8 @@ macro_rules! impl_conversation_store {
             ) -> Result<(), $crate::store::StoreError> {
                 sqlx::query(
                     "INSERT INTO conversations \
-                     (id, language, created_ms, updated_ms, expires_ms, turns) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                     (id, language, created_ms, updated_ms, expires_ms, turns, subject) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(&row.id)
                 .bind(&row.language)
@@ -70,6 +103,7 @@ macro_rules! impl_conversation_store {
                 .bind(row.updated_ms)
                 .bind(row.expires_ms)
                 .bind(row.turns)
+                .bind(&row.subject)
                 .execute(&self.pool)
                 .await?;
                 Ok(())
@@ -80,24 +114,29 @@ macro_rules! impl_conversation_store {
                 id: &str,
                 now_ms: i64,
             ) -> Result<Option<$crate::store::ConversationRow>, $crate::store::StoreError> {
-                let row: Option<(String, String, i64, i64, i64, i64)> = sqlx::query_as(
-                    "SELECT id, language, created_ms, updated_ms, expires_ms, turns \
+                #[allow(clippy::type_complexity)]
+                let row: Option<(String, String, i64, i64, i64, i64, Option<String>)> =
+                    sqlx::query_as(
+                    "SELECT id, language, created_ms, updated_ms, expires_ms, turns, subject \
                      FROM conversations WHERE id = $1 AND expires_ms > $2",
                 )
                 .bind(id)
                 .bind(now_ms)
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(row.map(|(id, language, created_ms, updated_ms, expires_ms, turns)| {
-                    $crate::store::ConversationRow {
-                        id,
-                        language,
-                        created_ms,
-                        updated_ms,
-                        expires_ms,
-                        turns,
-                    }
-                }))
+                Ok(row.map(
+                    |(id, language, created_ms, updated_ms, expires_ms, turns, subject)| {
+                        $crate::store::ConversationRow {
+                            id,
+                            language,
+                            created_ms,
+                            updated_ms,
+                            expires_ms,
+                            turns,
+                            subject,
+                        }
+                    },
+                ))
             }
 
             async fn conversation_append(
@@ -178,6 +217,98 @@ macro_rules! impl_conversation_store {
                     .execute(&self.pool)
                     .await?
                     .rows_affected();
+                Ok(done)
+            }
+
+            async fn conversation_bind_subject(
+                &self,
+                id: &str,
+                subject: &str,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query(
+                    "UPDATE conversations SET subject = $2 \
+                     WHERE id = $1 AND (subject IS NULL OR subject = $2)",
+                )
+                .bind(id)
+                .bind(subject)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(done == 1)
+            }
+
+            async fn conversation_records_put(
+                &self,
+                id: &str,
+                records: &[$crate::store::ConversationRecordRow],
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                for record in records {
+                    sqlx::query(
+                        "INSERT INTO conversation_records \
+                         (conversation_id, dataset, agency, fetched_at, consent_id, sealed, \
+                          received_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         ON CONFLICT (conversation_id, dataset) DO UPDATE SET \
+                         agency = excluded.agency, fetched_at = excluded.fetched_at, \
+                         consent_id = excluded.consent_id, sealed = excluded.sealed, \
+                         received_ms = excluded.received_ms",
+                    )
+                    .bind(id)
+                    .bind(&record.dataset)
+                    .bind(&record.agency)
+                    .bind(&record.fetched_at)
+                    .bind(&record.consent_id)
+                    .bind(&record.sealed)
+                    .bind(record.received_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn conversation_records(
+                &self,
+                id: &str,
+            ) -> Result<Vec<$crate::store::ConversationRecordRow>, $crate::store::StoreError> {
+                let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
+                    "SELECT dataset, agency, fetched_at, consent_id, sealed, received_ms \
+                     FROM conversation_records WHERE conversation_id = $1 ORDER BY dataset",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(
+                        |(dataset, agency, fetched_at, consent_id, sealed, received_ms)| {
+                            $crate::store::ConversationRecordRow {
+                                dataset,
+                                agency,
+                                fetched_at,
+                                consent_id,
+                                sealed,
+                                received_ms,
+                            }
+                        },
+                    )
+                    .collect())
+            }
+
+            async fn conversation_records_forget(
+                &self,
+                id: &str,
+                consent_id: &str,
+            ) -> Result<u64, $crate::store::StoreError> {
+                let done = sqlx::query(
+                    "DELETE FROM conversation_records \
+                     WHERE conversation_id = $1 AND consent_id = $2",
+                )
+                .bind(id)
+                .bind(consent_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
                 Ok(done)
             }
         }

@@ -3,9 +3,12 @@
 //! implementations run the same SQL text (`$1` placeholders work in both) from
 //! [`sql`]; only connection set-up and the migration folders differ.
 
+mod casework;
+mod casework_sql;
 mod catalog;
 mod ceremony;
 mod conversation;
+mod delegation;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -18,9 +21,11 @@ use serde::Serialize;
 
 use crate::audit::{ChainPoint, Entry, NewEntry, PurgeReport};
 
+pub use casework::{CaseNoteRow, CaseRow, CaseworkStore, ReferralRow, StaffRow};
 pub use catalog::{CatalogRow, CatalogStore};
 pub use ceremony::{CeremonyStore, ChallengeRow, PasskeyRow};
-pub use conversation::{ConversationRow, ConversationStore, TurnRow};
+pub use conversation::{ConversationRecordRow, ConversationRow, ConversationStore, TurnRow};
+pub use delegation::{DelegationRow, DelegationStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use transfer::{
@@ -89,7 +94,15 @@ pub struct TotpRow {
 
 #[async_trait]
 pub trait Store:
-    CatalogStore + CeremonyStore + ConversationStore + TransferStore + Send + Sync + 'static
+    CaseworkStore
+    + CatalogStore
+    + CeremonyStore
+    + ConversationStore
+    + DelegationStore
+    + TransferStore
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
 

@@ -98,6 +98,15 @@ pub trait TransferStore {
         at_ms: i64,
     ) -> Result<bool, StoreError>;
 
+    /// Replaces a provider's registration (its keys, say), keeping its
+    /// state; `false` when there is no such provider.
+    async fn service_provider_reregister(
+        &self,
+        id: &str,
+        registration: &str,
+        at_ms: i64,
+    ) -> Result<bool, StoreError>;
+
     async fn auth_request_insert(&self, row: &AuthRequestRow) -> Result<(), StoreError>;
     async fn auth_request_get(&self, id: &str) -> Result<Option<AuthRequestRow>, StoreError>;
     /// Ties the request to the citizen who opened it first; `false` when it
@@ -224,6 +233,24 @@ macro_rules! impl_transfer_store {
                     "UPDATE service_providers SET state = $1, updated_ms = $2 WHERE id = $3",
                 )
                 .bind(state)
+                .bind(at_ms)
+                .bind(id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(done == 1)
+            }
+
+            async fn service_provider_reregister(
+                &self,
+                id: &str,
+                registration: &str,
+                at_ms: i64,
+            ) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query(
+                    "UPDATE service_providers SET registration = $1, updated_ms = $2 WHERE id = $3",
+                )
+                .bind(registration)
                 .bind(at_ms)
                 .bind(id)
                 .execute(&self.pool)

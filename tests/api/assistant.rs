@@ -2,7 +2,7 @@
 //! and the records it would ask for, crisis first, English kept,
 //! follow-ups in one conversation served by any server, deletion at once.
 
-use mydata_navigator::store::{Backend, ConversationRow};
+use mydata_navigator::store::{Backend, ConversationRecordRow, ConversationRow};
 use serde_json::{Value, json};
 
 use crate::helpers::{on_both_stores, post_patiently as post, spawn_app, spawn_app_with};
@@ -276,7 +276,22 @@ async fn a_conversation_and_its_turns_go_together(backend: Backend) {
                 updated_ms: now,
                 expires_ms,
                 turns: 0,
+                subject: None,
             })
+            .await
+            .unwrap();
+        store
+            .conversation_records_put(
+                id,
+                &[ConversationRecordRow {
+                    dataset: "tax.income".into(),
+                    agency: "mof.fia".into(),
+                    fetched_at: "2026-11-27T00:00:00Z".into(),
+                    consent_id: "c".into(),
+                    sealed: "sealed".into(),
+                    received_ms: now,
+                }],
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -299,6 +314,10 @@ async fn a_conversation_and_its_turns_go_together(backend: Backend) {
             "{gone}"
         );
         assert!(
+            store.conversation_records(gone).await.unwrap().is_empty(),
+            "{gone}: its records go with it"
+        );
+        assert!(
             store
                 .conversation_get(gone, now + 1_000)
                 .await
@@ -307,4 +326,5 @@ async fn a_conversation_and_its_turns_go_together(backend: Backend) {
         );
     }
     assert_eq!(store.conversation_turns("kept").await.unwrap().len(), 1);
+    assert_eq!(store.conversation_records("kept").await.unwrap().len(), 1);
 }

@@ -349,3 +349,75 @@ pub async fn post_patiently(
     }
     panic!("the server was never ready");
 }
+
+/// A stand-in for one remote agency: forwards to the real provider mounted
+/// on the app (set `target` once the app runs) unless `failing` is on, when
+/// it answers 503 as an agency in trouble would.
+#[derive(Clone, Default)]
+pub struct FlakyAgency {
+    pub target: Arc<std::sync::Mutex<Option<String>>>,
+    pub failing: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FlakyAgency {
+    /// Listens on loopback; the base URL to configure for the agency.
+    pub async fn start(&self) -> reqwest::Url {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let agency = self.clone();
+        let router = axum::Router::new().fallback(move |request: axum::extract::Request| {
+            let agency = agency.clone();
+            async move { agency.forward(request).await }
+        });
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        reqwest::Url::parse(&format!("http://{addr}/")).expect("url")
+    }
+
+    async fn forward(
+        &self,
+        request: axum::extract::Request,
+    ) -> (axum::http::StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        use std::sync::atomic::Ordering;
+        let unavailable = || {
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                axum::http::HeaderMap::new(),
+                b"down for maintenance".to_vec(),
+            )
+        };
+        let target = self.target.lock().expect("lock").clone();
+        let Some(target) = target.filter(|_| !self.failing.load(Ordering::SeqCst)) else {
+            return unavailable();
+        };
+        let path = request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default();
+        let mut forwarded = reqwest::Client::new().get(format!("{target}{path}"));
+        for (name, value) in request.headers() {
+            if name != "host" {
+                forwarded = forwarded.header(name.as_str(), value.as_bytes());
+            }
+        }
+        let Ok(response) = forwarded.send().await else {
+            return unavailable();
+        };
+        let status = axum::http::StatusCode::from_u16(response.status().as_u16())
+            .unwrap_or(axum::http::StatusCode::BAD_GATEWAY);
+        let mut headers = axum::http::HeaderMap::new();
+        if let Some(kind) = response.headers().get("content-type")
+            && let Ok(kind) = axum::http::HeaderValue::from_bytes(kind.as_bytes())
+        {
+            headers.insert("content-type", kind);
+        }
+        let body = response
+            .bytes()
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default();
+        (status, headers, body)
+    }
+}

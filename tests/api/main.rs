@@ -2,9 +2,14 @@
 //! store test on SQLite and on PostgreSQL.
 
 mod assistant;
+mod assistant_consent;
 mod audit;
 mod bad_input;
 mod broker;
+mod casework;
+mod casework_consent;
+mod casework_queue;
+mod casework_referrals;
 mod catalog;
 mod catalog_api;
 mod citizen_card;

@@ -1,0 +1,116 @@
+//! The records a conversation holds with the citizen's consent: sealed in
+//! the database under the server's key, used for every later answer in the
+//! same conversation while the consent stands, and deleted with the
+//! conversation (by the citizen, or when it expires after 24 hours).
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock;
+use crate::http::Problem;
+use crate::provider_client::Package;
+use crate::recommend::Records;
+use crate::sealing::CredentialKey;
+use crate::store::{ConversationRecordRow, Store};
+
+/// One record an answer used: what, from whom, fetched when, and when it
+/// will be deleted.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DataUsed {
+    pub dataset: String,
+    pub agency: String,
+    pub fetched_at: String,
+    pub consent_id: String,
+    pub deleted_by: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Held {
+    pub records: Records,
+    pub used: Vec<DataUsed>,
+}
+
+/// The sealing context binds a record to its conversation and dataset: a
+/// row copied elsewhere does not open.
+fn context(conversation: &str, dataset: &str) -> String {
+    format!("conversation-record/{conversation}/{dataset}")
+}
+
+/// Keeps a package's records with the conversation.
+pub async fn keep(
+    store: &dyn Store,
+    sealer: &CredentialKey,
+    conversation: &str,
+    package: &Package,
+) -> Result<(), Problem> {
+    let now = clock::now_ms();
+    let mut rows = Vec::new();
+    for entry in &package.manifest {
+        let Some(record) = package.records.get(&entry.dataset) else {
+            continue;
+        };
+        let plain = serde_json::to_vec(record).map_err(|e| Problem::internal(&e))?;
+        let sealed = sealer
+            .seal_envelope(&context(conversation, &entry.dataset), &plain)
+            .map_err(|e| Problem::internal(&e))?;
+        rows.push(ConversationRecordRow {
+            dataset: entry.dataset.clone(),
+            agency: entry.agency.clone(),
+            fetched_at: entry.fetched_at.clone(),
+            consent_id: package.consent_id.clone(),
+            sealed,
+            received_ms: now,
+        });
+    }
+    store
+        .conversation_records_put(conversation, &rows)
+        .await
+        .map_err(|e| Problem::internal(&e))
+}
+
+/// The records the conversation may still use: those whose consent the
+/// citizen has not withdrawn (withdrawn ones are deleted here and now).
+pub async fn load(
+    store: &dyn Store,
+    sealer: &CredentialKey,
+    conversation: &str,
+    expires_ms: i64,
+) -> Result<Held, Problem> {
+    let rows = store
+        .conversation_records(conversation)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let now = clock::now_ms();
+    let mut held = Held::default();
+    let mut withdrawn: Vec<String> = Vec::new();
+    for row in rows {
+        if withdrawn.contains(&row.consent_id) {
+            continue;
+        }
+        let standing = store
+            .consent_get(&row.consent_id)
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .is_some_and(|consent| consent.revoked_ms.is_none());
+        if !standing {
+            store
+                .conversation_records_forget(conversation, &row.consent_id)
+                .await
+                .map_err(|e| Problem::internal(&e))?;
+            withdrawn.push(row.consent_id);
+            continue;
+        }
+        let plain = sealer
+            .open_envelope(&context(conversation, &row.dataset), &row.sealed)
+            .map_err(|e| Problem::internal(&e))?;
+        let record = serde_json::from_slice(&plain).map_err(|e| Problem::internal(&e))?;
+        held.records.insert(row.dataset.clone(), record);
+        held.used.push(DataUsed {
+            dataset: row.dataset,
+            agency: row.agency,
+            fetched_at: row.fetched_at,
+            consent_id: row.consent_id,
+            deleted_by: clock::format_ms(expires_ms.max(now)),
+        });
+    }
+    Ok(held)
+}

@@ -1,0 +1,246 @@
+//! Cases: a social worker opens one for a citizen from a summary in their
+//! own words, which the model reads for a crisis and for needs; the queue
+//! orders open cases by urgency, each with the reasons for its place; the
+//! case's worker and their team's supervisor read it, add notes, close it.
+//! Every one of these is on the citizen's trail.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::http::{CaseworkApi, bounded, invalid, new_id, required, signals_of, urgency_of};
+use super::roles::{Role, Staff, StaffMember};
+use super::urgency::{Signals, Urgency, queue_order, signals_from_text};
+use super::views::{CaseView, NoteView, ReferralView};
+use crate::clock::{DAY_MS, format_ms, now_ms};
+use crate::http::{Json, Path, Problem};
+use crate::ids::NationalId;
+use crate::store::{CaseNoteRow, CaseRow};
+use crate::understand::MAX_TEXT_CHARS;
+
+const NOTE_MAX_CHARS: usize = 4_000;
+
+#[derive(Deserialize)]
+pub(super) struct OpenCase {
+    national_id: Option<String>,
+    summary: Option<String>,
+}
+
+/// A case with everything a worker reads in it.
+#[derive(Serialize)]
+pub(super) struct CaseDetail {
+    case: CaseView,
+    signals: Signals,
+    urgency: Urgency,
+    notes: Vec<NoteView>,
+    referrals: Vec<ReferralView>,
+}
+
+async fn detail(api: &CaseworkApi, case: CaseRow) -> Result<CaseDetail, Problem> {
+    let internal = |e: crate::store::StoreError| Problem::internal(&e);
+    let notes = api.store.case_notes(&case.id).await.map_err(internal)?;
+    let referrals = api.store.referrals(&case.id).await.map_err(internal)?;
+    let signals = signals_of(&case)?;
+    Ok(CaseDetail {
+        urgency: urgency_of(&case, &signals),
+        signals,
+        notes: notes.into_iter().map(NoteView::from).collect(),
+        referrals: referrals.into_iter().map(ReferralView::from).collect(),
+        case: CaseView::from(case),
+    })
+}
+
+pub(super) async fn open(
+    Staff(staff): Staff,
+    State(api): State<CaseworkApi>,
+    Json(body): Json<OpenCase>,
+) -> Result<(StatusCode, axum::Json<CaseDetail>), Problem> {
+    staff.require(&[Role::SocialWorker])?;
+    let team = staff
+        .team
+        .clone()
+        .ok_or_else(|| Problem::forbidden("you belong to no team, so no case can be yours"))?;
+    let subject = NationalId::parse(&required(body.national_id, "national_id")?)
+        .map_err(|e| invalid("national_id", format!("\"national_id\": {e}")))?;
+    let summary = bounded(
+        required(body.summary, "summary")?,
+        "summary",
+        MAX_TEXT_CHARS,
+    )?;
+    let understanding = api
+        .understander
+        .understand(&summary)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let signals = signals_from_text(&understanding.crisis, &understanding.detected);
+    let now = now_ms();
+    let case = CaseRow {
+        id: new_id("case"),
+        subject: subject.to_string(),
+        worker: staff.id.clone(),
+        team,
+        summary,
+        status: "open".into(),
+        opened_ms: now,
+        updated_ms: now,
+        signals: serde_json::to_string(&signals).map_err(|e| Problem::internal(&e))?,
+    };
+    api.store
+        .case_insert(&case)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    api.record(&staff, &case, "case.opened", case.id.clone())
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(detail(&api, case).await?)))
+}
+
+/// One line of a queue: what it takes to choose the next case, and the
+/// citizen's ID only masked.
+#[derive(Serialize)]
+pub(super) struct QueueItem {
+    position: usize,
+    id: String,
+    subject: String,
+    worker: String,
+    team: String,
+    opened: String,
+    waiting_days: i64,
+    urgency: Urgency,
+}
+
+#[derive(Serialize)]
+pub(super) struct Queue {
+    cases: Vec<QueueItem>,
+}
+
+/// Orders open cases by urgency (ties: the older case first) and records
+/// on each citizen's trail that the staff member saw their case listed.
+async fn queue_of(
+    api: &CaseworkApi,
+    staff: &StaffMember,
+    cases: Vec<CaseRow>,
+) -> Result<Queue, Problem> {
+    let mut ranked = cases
+        .into_iter()
+        .map(|case| {
+            let urgency = urgency_of(&case, &signals_of(&case)?);
+            Ok((case, urgency))
+        })
+        .collect::<Result<Vec<_>, Problem>>()?;
+    ranked.sort_by(|(a, ua), (b, ub)| queue_order(ua, ub).then_with(|| a.id.cmp(&b.id)));
+    let mut items = Vec::with_capacity(ranked.len());
+    for (index, (case, urgency)) in ranked.into_iter().enumerate() {
+        api.record(staff, &case, "case.listed", case.id.clone())
+            .await?;
+        items.push(QueueItem {
+            position: index + 1,
+            subject: NationalId::parse(&case.subject)
+                .map(|id| id.masked())
+                .unwrap_or_default(),
+            waiting_days: urgency.waiting_ms.max(0) / DAY_MS,
+            opened: format_ms(case.opened_ms),
+            id: case.id,
+            worker: case.worker,
+            team: case.team,
+            urgency,
+        });
+    }
+    Ok(Queue { cases: items })
+}
+
+/// A worker's own open cases; a supervisor's, their team's.
+pub(super) async fn own_queue(
+    Staff(staff): Staff,
+    State(api): State<CaseworkApi>,
+) -> Result<axum::Json<Queue>, Problem> {
+    staff.require(&[Role::SocialWorker, Role::Supervisor])?;
+    let cases = match (staff.role, &staff.team) {
+        (Role::Supervisor, Some(team)) => api.store.cases_open_by_team(team).await,
+        _ => api.store.cases_open_by_worker(&staff.id).await,
+    }
+    .map_err(|e| Problem::internal(&e))?;
+    queue_of(&api, &staff, cases).await.map(axum::Json)
+}
+
+pub(super) async fn team_queue(
+    Staff(staff): Staff,
+    State(api): State<CaseworkApi>,
+    Path(team): Path<String>,
+) -> Result<axum::Json<Queue>, Problem> {
+    staff.require(&[Role::Supervisor])?;
+    if staff.team.as_deref() != Some(team.as_str()) {
+        return Err(Problem::forbidden(format!(
+            "you supervise {}, not {team}",
+            staff.team.as_deref().unwrap_or("no team")
+        )));
+    }
+    let cases = api
+        .store
+        .cases_open_by_team(&team)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    queue_of(&api, &staff, cases).await.map(axum::Json)
+}
+
+pub(super) async fn show(
+    Staff(staff): Staff,
+    State(api): State<CaseworkApi>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<CaseDetail>, Problem> {
+    let case = api.case_for(&staff, &id).await?;
+    api.record(&staff, &case, "case.viewed", case.id.clone())
+        .await?;
+    detail(&api, case).await.map(axum::Json)
+}
+
+#[derive(Deserialize)]
+pub(super) struct NewNote {
+    text: Option<String>,
+}
+
+pub(super) async fn add_note(
+    Staff(staff): Staff,
+    State(api): State<CaseworkApi>,
+    Path(id): Path<String>,
+    Json(body): Json<NewNote>,
+) -> Result<(StatusCode, axum::Json<NoteView>), Problem> {
+    let text = bounded(required(body.text, "text")?, "text", NOTE_MAX_CHARS)?;
+    let case = api.case_for(&staff, &id).await?;
+    let note = CaseNoteRow {
+        id: new_id("note"),
+        case_id: case.id.clone(),
+        author: staff.id.clone(),
+        text,
+        at_ms: now_ms(),
+    };
+    api.store
+        .case_note_insert(&note)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    api.record(&staff, &case, "case.note_added", note.id.clone())
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(NoteView::from(note))))
+}
+
+pub(super) async fn close(
+    Staff(staff): Staff,
+    State(api): State<CaseworkApi>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<CaseView>, Problem> {
+    let case = api.case_for(&staff, &id).await?;
+    let closed = api
+        .store
+        .case_close(&case.id, now_ms())
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !closed {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            format!("case {id} is closed already"),
+        ));
+    }
+    api.record(&staff, &case, "case.closed", case.id.clone())
+        .await?;
+    let case = api.case_or_404(&id).await?;
+    Ok(axum::Json(CaseView::from(case)))
+}

@@ -1,0 +1,183 @@
+//! Staff accounts: an operator says which citizens are staff, in which
+//! role, team and agency; a staff member reads their own account.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use super::http::{CaseworkApi, invalid, required};
+use super::roles::{Admin, Role, Staff, StaffMember};
+use crate::audit::{NewEntry, Outcome};
+use crate::clock::now_ms;
+use crate::http::{Json, Path, Problem};
+use crate::ids::{AgencyId, NationalId};
+use crate::store::StaffRow;
+
+const NAME_MAX_CHARS: usize = 100;
+
+#[derive(Deserialize)]
+pub(super) struct NewStaff {
+    id: Option<String>,
+    national_id: Option<String>,
+    name: Option<String>,
+    role: Option<String>,
+    team: Option<String>,
+    agency: Option<String>,
+}
+
+/// Staff ids and team names go into paths: 2 to 64 of a-z, 0-9 and '-',
+/// starting with a letter (e.g. `sw-chen`, `north-1`).
+fn slug(value: String, field: &str) -> Result<String, Problem> {
+    let valid = (2..=64).contains(&value.len())
+        && value.starts_with(|c: char| c.is_ascii_lowercase())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if valid {
+        Ok(value)
+    } else {
+        Err(invalid(
+            field,
+            format!("\"{field}\" is 2 to 64 of a-z, 0-9 and '-', starting with a letter"),
+        ))
+    }
+}
+
+fn validate(body: NewStaff) -> Result<StaffRow, Problem> {
+    let id = slug(required(body.id, "id")?, "id")?;
+    let national_id = NationalId::parse(&required(body.national_id, "national_id")?)
+        .map_err(|e| invalid("national_id", format!("\"national_id\": {e}")))?;
+    let name = required(body.name, "name")?;
+    if name.chars().count() > NAME_MAX_CHARS {
+        return Err(invalid(
+            "name",
+            format!("\"name\" is at most {NAME_MAX_CHARS} characters"),
+        ));
+    }
+    let role: Role = required(body.role, "role")?
+        .parse()
+        .map_err(|e| invalid("role", format!("\"role\": {e}")))?;
+    let team = body
+        .team
+        .map(|t| slug(t.trim().to_owned(), "team"))
+        .transpose()?;
+    if team.is_none() && matches!(role, Role::SocialWorker | Role::Supervisor) {
+        return Err(invalid("team", format!("a {role} needs a \"team\"")));
+    }
+    let agency = body
+        .agency
+        .map(|a| {
+            AgencyId::parse(a.trim()).map_err(|e| invalid("agency", format!("\"agency\": {e}")))
+        })
+        .transpose()?;
+    if agency.is_none() && role == Role::AgencyAdmin {
+        return Err(invalid("agency", format!("an {role} needs an \"agency\"")));
+    }
+    Ok(StaffRow {
+        id,
+        national_id: national_id.to_string(),
+        name,
+        role: role.as_str().into(),
+        team,
+        agency: agency.map(|a| a.to_string()),
+        active: true,
+        created_ms: now_ms(),
+    })
+}
+
+async fn record(
+    api: &CaseworkApi,
+    admin: &Admin,
+    event: &str,
+    row: &StaffRow,
+) -> Result<(), Problem> {
+    api.audit
+        .append(NewEntry {
+            event: event.into(),
+            actor: admin.actor(),
+            // The staff member's own trail shows that they became staff.
+            subject: Some(row.national_id.clone()),
+            dataset: None,
+            purpose: "staff administration".into(),
+            outcome: Outcome::Success.as_str().into(),
+            detail: format!("{} as {}", row.id, row.role),
+        })
+        .await
+        .map(|_| ())
+        .map_err(|e| Problem::internal(&e))
+}
+
+pub(super) async fn create(
+    admin: Admin,
+    State(api): State<CaseworkApi>,
+    Json(body): Json<NewStaff>,
+) -> Result<(StatusCode, axum::Json<StaffMember>), Problem> {
+    let row = validate(body)?;
+    let inserted = api
+        .store
+        .staff_insert(&row)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !inserted {
+        let id_taken = api
+            .store
+            .staff_get(&row.id)
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .is_some();
+        let detail = if id_taken {
+            format!("the staff id {} is taken", row.id)
+        } else {
+            "this national ID belongs to a staff account already".to_owned()
+        };
+        return Err(Problem::new(StatusCode::CONFLICT, detail));
+    }
+    record(&api, &admin, "staff.created", &row).await?;
+    Ok((StatusCode::CREATED, axum::Json(StaffMember::from_row(row)?)))
+}
+
+pub(super) async fn list(
+    _: Admin,
+    State(api): State<CaseworkApi>,
+) -> Result<axum::Json<Vec<StaffMember>>, Problem> {
+    let rows = api
+        .store
+        .staff_list()
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    rows.into_iter()
+        .map(StaffMember::from_row)
+        .collect::<Result<_, _>>()
+        .map(axum::Json)
+}
+
+pub(super) async fn deactivate(
+    admin: Admin,
+    State(api): State<CaseworkApi>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<StaffMember>, Problem> {
+    let mut row = api
+        .store
+        .staff_get(&id)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .ok_or_else(|| Problem::not_found(format!("there is no staff member {id}")))?;
+    let deactivated = api
+        .store
+        .staff_deactivate(&id)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !deactivated {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            format!("{id} is deactivated already"),
+        ));
+    }
+    row.active = false;
+    record(&api, &admin, "staff.deactivated", &row).await?;
+    Ok(axum::Json(StaffMember::from_row(row)?))
+}
+
+pub(super) async fn me(Staff(member): Staff) -> axum::Json<StaffMember> {
+    axum::Json(member)
+}
