@@ -8,6 +8,10 @@
 //! - `POST /api/catalog/services` (agency) → 201; 409 if the id is taken
 //! - `PUT /api/catalog/services/{id}`, `DELETE /api/catalog/services/{id}`
 //!   (agency) → 403 for another agency's service
+//! - `POST /api/catalog/validate` (agency): a dry run of a change, the
+//!   service as YAML or JSON → each problem at its condition or test and
+//!   every rule test's result; nothing stored ([`super::dry_run`])
+//! - `GET /api/catalog/mine` (agency): the calling agency and its services
 //! - `POST /api/admin/agencies/{agency}/token` (operator) → a new token
 
 use std::sync::Arc;
@@ -19,6 +23,7 @@ use axum::http::request::Parts;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use super::dry_run;
 use super::validate::validate_service;
 use super::{Catalog, Service, Tables};
 use crate::audit::{AuditLog, NewEntry, Outcome};
@@ -46,6 +51,8 @@ pub fn router(api: CatalogApi) -> Router {
             "/api/catalog/services/{id}",
             get(show).put(replace).delete(remove),
         )
+        .route("/api/catalog/validate", post(dry_run::validate))
+        .route("/api/catalog/mine", get(dry_run::mine))
         .route("/api/admin/agencies/{agency}/token", post(issue_token))
         .with_state(api)
 }
@@ -158,21 +165,39 @@ async fn show(
     ))
 }
 
-/// The catalogue with `service` in place of any service of its id; the
-/// change's problems, if any.
-async fn check_change(api: &CatalogApi, agency: &str, service: &Service) -> Result<(), Problem> {
+/// The problems of the catalogue with `service` in place of any service
+/// of its id.
+pub(super) async fn problems_of(
+    api: &CatalogApi,
+    agency: &str,
+    service: &Service,
+) -> Result<Vec<String>, Problem> {
     let mut catalog = current(api.store.as_ref(), &api.tables).await?;
     catalog.services.retain(|s| s.id != service.id);
     catalog.services.push(service.clone());
     catalog
         .agencies
         .insert(service.id.clone(), agency.to_owned());
-    let problems = validate_service(&catalog, &service.id, &api.registry, &api.needs);
+    Ok(validate_service(
+        &catalog,
+        &service.id,
+        &api.registry,
+        &api.needs,
+    ))
+}
+
+/// A 400 naming each problem of the change, also placed at its condition
+/// or test (`errors`) for an editor to show there; nothing when valid.
+async fn check_change(api: &CatalogApi, agency: &str, service: &Service) -> Result<(), Problem> {
+    let problems = problems_of(api, agency, service).await?;
     if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Problem::bad_request(problems.join("; ")).with("problems", problems))
+        return Ok(());
     }
+    let errors = serde_json::to_value(dry_run::locate(service, &problems))
+        .map_err(|e| Problem::internal(&e))?;
+    Err(Problem::bad_request(problems.join("; "))
+        .with("problems", problems)
+        .with("errors", errors))
 }
 
 async fn record(api: &CatalogApi, agency: &str, event: &str, id: &str) -> Result<(), Problem> {

@@ -2,8 +2,10 @@
 //! service with its texts, needs, channels and eligibility rules as CEL,
 //! and the tables those rules read. [`rules`] judges a citizen's records
 //! against a service; [`validate`] checks a catalogue folder the way
-//! `navigator catalog validate` does.
+//! `navigator catalog validate` does; [`dry_run`] places those checks'
+//! problems for an agency's editor.
 
+pub mod dry_run;
 pub mod http;
 pub mod rules;
 pub mod validate;
