@@ -45,6 +45,8 @@ use crate::store::{self, Store, StoreError};
 use crate::transfer::{self, PlatformKey, PlatformKeyError, TransferApi};
 use crate::understand::{self, UnderstandError, Understander};
 use crate::vacancies::{self, VacancyError};
+use crate::web::pages::{Pages, PagesError};
+use crate::web::{self, WebApi};
 
 /// Request bodies larger than this are refused before any handler runs.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -96,6 +98,8 @@ pub enum AppError {
     Templates(#[from] ReplyError),
     #[error(transparent)]
     CatalogFiles(#[from] CatalogError),
+    #[error("the web pages: {0}")]
+    Pages(#[from] PagesError),
     #[error(transparent)]
     AssistantClient(#[from] assistant::client::ClientSetupError),
     #[error("public origin {origin:?}: {problem}")]
@@ -256,7 +260,10 @@ impl Application {
                 delegations,
                 sealer: credential_key.clone(),
             }))
-            .merge(understand::router(understander));
+            .merge(understand::router(understander))
+            .merge(web::router(WebApi {
+                pages: Arc::new(Pages::embedded()?),
+            }));
         if !args.no_local_providers {
             let verifier = key.verifier()?;
             for spec in registry.providers() {
@@ -411,7 +418,9 @@ fn with_common_layers(router: Router) -> Router {
     router
         .fallback(http::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn(web::guard::refuse_forgeries))
         .layer(axum::middleware::from_fn(time_limit))
+        .layer(axum::middleware::from_fn(web::guard::security_headers))
         .layer(CatchPanicLayer::custom(|_| {
             use axum::response::IntoResponse;
             Problem::internal(&"a handler panicked").into_response()

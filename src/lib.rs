@@ -42,6 +42,7 @@
 //! - [`recommend`]: candidates by need and by meaning, judged by the
 //!   rules, ranked and explained.
 //! - [`vacancies`]: job vacancies from the TaiwanJobs open-data feed.
+//! - [`web`]: the web pages, server-rendered, with their security guards.
 //! - [`telemetry`]: tracing set-up.
 #![forbid(unsafe_code)]
 
@@ -76,3 +77,4 @@ pub mod telemetry;
 pub mod transfer;
 pub mod understand;
 pub mod vacancies;
+pub mod web;

@@ -147,6 +147,7 @@ impl Assistant {
             language: language.as_str().to_owned(),
             text: String::new(),
             needs,
+            need_names: need_names.clone(),
             crisis,
             hotlines,
             clarify,

@@ -32,6 +32,9 @@ pub struct Reply {
     pub text: String,
     /// Needs understood, as ids.
     pub needs: Vec<String>,
+    /// The same needs in words, in the reply's language.
+    #[serde(default)]
+    pub need_names: Vec<String>,
     /// The message named no need of its own and was taken as a follow-up
     /// on the conversation's earlier needs.
     #[serde(default)]

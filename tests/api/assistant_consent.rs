@@ -312,6 +312,11 @@ async fn the_unemployment_story_from_question_to_an_answer_on_the_citizens_recor
     );
 
     // Deleted at once, records and all, and the trail says so.
+    let sealed = app
+        .db
+        .count("SELECT COUNT(*) FROM conversation_records")
+        .await;
+    assert!(sealed > 0, "the conversation held the records");
     let deleted = app
         .client
         .delete(app.url(&format!("/api/conversations/{id}")))
@@ -320,12 +325,11 @@ async fn the_unemployment_story_from_question_to_an_answer_on_the_citizens_recor
         .await
         .unwrap();
     assert_eq!(deleted.status(), 204);
-    let rows = app
+    let kept = app
         .db
-        .execute("SELECT 1 FROM conversation_records")
-        .await
-        .unwrap();
-    assert_eq!(rows, 0);
+        .count("SELECT COUNT(*) FROM conversation_records")
+        .await;
+    assert_eq!(kept, 0, "the records went with the conversation");
     let trail = app.trail(LAID_OFF).await;
     assert!(
         trail

@@ -81,6 +81,24 @@ impl TestDatabase {
         }
     }
 
+    /// The single number a `SELECT COUNT(*) …` gives, read directly.
+    pub async fn count(&self, sql: &str) -> i64 {
+        match self.backend {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.url).await.expect("connect");
+                let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.expect("count");
+                pool.close().await;
+                n
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url).await.expect("connect");
+                let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.expect("count");
+                pool.close().await;
+                n
+            }
+        }
+    }
+
     /// Runs raw SQL on the database, bypassing the application: what an
     /// intruder with database access could do.
     pub async fn execute(&self, sql: &str) -> Result<u64, sqlx::Error> {

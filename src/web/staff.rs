@@ -1,0 +1,72 @@
+//! The social worker's pages: `/staff`, the queue and a form to open a
+//! case, and `/cases/{id}`, one case. Both sign the worker in first
+//! (knowledge factors, then an authenticator code up to `substantial`);
+//! everything after is the casework JSON API called from `staff.js` and
+//! `case.js`, so no case data is ever in the HTML. `/cases/{id}` is also
+//! where the platform sends a citizen back after delegating consent
+//! (`?consent=granted`).
+//!
+//! The case page offers the platform's datasets for the consent request;
+//! no route lists them, so they come from the embedded dataset registry.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Serialize;
+
+use super::WebApi;
+use super::pages::LangChoice;
+use crate::http::{Path, Problem, Query};
+use crate::spec::DatasetRegistry;
+
+/// A dataset a worker may ask the citizen to delegate; the template
+/// picks the agency's name in the page's language.
+#[derive(Serialize)]
+struct Delegable {
+    id: String,
+    agency_zh: String,
+    agency_en: String,
+    level: &'static str,
+}
+
+fn delegable() -> Result<Vec<Delegable>, Problem> {
+    let registry = DatasetRegistry::embedded().map_err(|e| Problem::internal(&e))?;
+    Ok(registry
+        .datasets()
+        .map(|dataset| {
+            let agency = registry.provider(&dataset.provider);
+            Delegable {
+                id: dataset.id.to_string(),
+                agency_zh: agency.map(|a| a.zh.clone()).unwrap_or_default(),
+                agency_en: agency.map(|a| a.en.clone()).unwrap_or_default(),
+                level: dataset.loa.as_str(),
+            }
+        })
+        .collect())
+}
+
+pub(super) async fn queue(
+    State(api): State<WebApi>,
+    headers: HeaderMap,
+    Query(choice): Query<LangChoice>,
+) -> Result<Response, Problem> {
+    api.pages
+        .render("staff.html", &headers, &choice, minijinja::context! {})
+}
+
+pub(super) async fn case(
+    State(api): State<WebApi>,
+    headers: HeaderMap,
+    Query(choice): Query<LangChoice>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    api.pages.render(
+        "case.html",
+        &headers,
+        &choice,
+        minijinja::context! {
+            case_id => id,
+            datasets => minijinja::Value::from(minijinja::value::Serde(delegable()?)),
+        },
+    )
+}

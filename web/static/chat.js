@@ -1,0 +1,164 @@
+// The citizen's conversation: ask, read the answer as cards, agree to
+// share records on the platform, come back to the answer on them.
+"use strict";
+
+const conversation = document.getElementById("conversation");
+const form = document.getElementById("ask");
+const question = document.getElementById("question");
+const restart = document.getElementById("restart");
+const forget = document.getElementById("forget");
+let conversationId = new URLSearchParams(location.search).get("conversation");
+
+const VERDICT = {
+  eligible: ["badge eligible", T.verdict_eligible],
+  unknown: ["badge unknown", T.verdict_unknown],
+  ineligible: ["badge ineligible", T.verdict_ineligible],
+};
+
+function serviceCard(service) {
+  const [badgeClass, badgeText] = VERDICT[service.verdict] || VERDICT.unknown;
+  return el("article", { class: "card service", "data-service": service.service },
+    el("header", {},
+      el("h3", {}, service.name),
+      el("span", { class: badgeClass, "data-verdict": service.verdict }, badgeText)),
+    service.reasons.length ? el("ul", { class: "reasons" }, service.reasons.map((r) => el("li", {}, r))) : null,
+    service.benefit ? el("p", {}, el("strong", {}, `${T.benefit}：`), service.benefit) : null,
+    service.to_confirm.length
+      ? el("div", {}, el("strong", {}, T.to_confirm),
+          el("ul", {}, service.to_confirm.map((c) => el("li", {}, c))))
+      : null,
+    el("p", { class: "next" }, el("strong", {}, `${T.next_step}：`), service.next_step),
+    el("p", { class: "source" }, `${T.source}：${service.source}`));
+}
+
+function vacancyCard(vacancy) {
+  return el("article", { class: "card vacancy" },
+    el("h3", {}, el("a", { href: vacancy.url, rel: "noopener" }, vacancy.title)),
+    el("p", {}, `${vacancy.company}｜${vacancy.city}｜${vacancy.pay}`),
+    vacancy.fits.length ? el("p", {}, `${T.vacancy_fits}：${vacancy.fits.join("、")}`) : null,
+    vacancy.gaps.length ? el("p", {}, `${T.vacancy_gaps}：${vacancy.gaps.map((g) => g.what).join("、")}`) : null);
+}
+
+function asks(reply) {
+  if (!reply.data_request.length) return null;
+  const button = el("button", { type: "button", id: "share" }, T.asks_button);
+  button.addEventListener("click", () => share(reply.data_request.map((a) => a.dataset), button));
+  return el("section", { class: "asks", "aria-labelledby": `asks-${reply.turn}` },
+    el("h2", { id: `asks-${reply.turn}` }, T.asks_title),
+    el("p", {}, T.asks_intro),
+    el("ul", {}, reply.data_request.map((a) => el("li", { "data-dataset": a.dataset },
+      el("strong", {}, `${a.dataset}（${a.agency}）`), `：${a.why}`,
+      a.status === "declined" ? el("em", {}, `（${T.ask_declined}）`) : null,
+      a.status === "unavailable" ? el("em", {}, `（${T.ask_unavailable}）`) : null))),
+    button);
+}
+
+function renderReply(questionText, reply) {
+  const turn = el("section", { class: "turn", "data-turn": reply.turn });
+  if (questionText && !reply.after_consent) turn.append(el("p", { class: "question" }, questionText));
+  if (reply.crisis) {
+    turn.append(el("div", { class: "crisis", role: "alert" },
+      el("h2", {}, T.crisis_title),
+      el("ul", {}, reply.hotlines.map((h) => el("li", {},
+        el("a", { href: `tel:${h.number}` }, h.number), ` ${h.name}（${h.hours}）`)))));
+  }
+  if (reply.clarify) turn.append(el("p", { class: "answer" }, reply.text));
+  if (reply.needs.length && !reply.clarify) {
+    turn.append(el("p", { class: "needs" }, `${T.needs_understood}：`,
+      (reply.need_names || reply.needs).map((n) => el("span", { class: "need" }, n))));
+  }
+  if (reply.services.length) turn.append(el("div", { class: "cards" }, reply.services.map(serviceCard)));
+  if (reply.not_eligible && reply.not_eligible.length) {
+    turn.append(el("details", { class: "not-eligible" },
+      el("summary", {}, T.not_eligible_title),
+      el("div", { class: "cards" }, reply.not_eligible.map(serviceCard))));
+  }
+  if (reply.vacancies.length) {
+    turn.append(el("h2", {}, T.vacancies_title), el("div", { class: "cards" }, reply.vacancies.map(vacancyCard)));
+  }
+  turn.append(asks(reply) || "");
+  if (reply.data_used && reply.data_used.length) {
+    turn.append(el("section", { class: "used" }, el("h2", {}, T.used_title),
+      el("ul", {}, reply.data_used.map((u) => el("li", {},
+        `${u.dataset}（${u.agency}）${u.fetched_at}；${T.used_deleted_by} ${u.deleted_by}`)))));
+  }
+  conversation.append(turn);
+  turn.scrollIntoView({ block: "start" });
+}
+
+async function share(datasets, button) {
+  button.disabled = true;
+  try {
+    const asked = await api("POST", `/api/conversations/${conversationId}/consent`, { datasets });
+    location.assign(asked.authorize_url);
+  } catch (error) {
+    say(T.chat_error + error.message, true);
+    button.disabled = false;
+  }
+}
+
+function started(id) {
+  conversationId = id;
+  history.replaceState(null, "", `/?conversation=${encodeURIComponent(id)}`);
+  restart.hidden = false;
+  forget.hidden = false;
+}
+
+async function send(text) {
+  say(T.chat_waiting);
+  for (let attempt = 0; attempt < 40; attempt += 1) {
+    try {
+      if (conversationId) {
+        return await api("POST", `/api/conversations/${conversationId}/messages`, { text });
+      }
+      const created = await api("POST", "/api/conversations", { text });
+      started(created.id);
+      return created.reply;
+    } catch (error) {
+      // Still warming up: wait as the server says, then ask again.
+      if (error.status !== 503) throw error;
+      await new Promise((done) => setTimeout(done, 2000));
+    }
+  }
+  throw new Error("503");
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = question.value.trim();
+  if (!text) return;
+  form.querySelector("#send").disabled = true;
+  try {
+    const reply = await send(text);
+    renderReply(text, reply);
+    question.value = "";
+    say("");
+  } catch (error) {
+    say(T.chat_error + error.message, true);
+  } finally {
+    form.querySelector("#send").disabled = false;
+  }
+});
+
+restart.addEventListener("click", () => location.assign("/"));
+forget.addEventListener("click", async () => {
+  try {
+    await api("DELETE", `/api/conversations/${conversationId}`);
+    location.assign("/");
+  } catch (error) {
+    say(T.chat_error + error.message, true);
+  }
+});
+
+async function resume() {
+  if (!conversationId) return;
+  try {
+    const shown = await api("GET", `/api/conversations/${conversationId}`);
+    started(conversationId);
+    for (const turn of shown.turns) renderReply(turn.question, turn.reply);
+  } catch (error) {
+    say(T.chat_error + error.message, true);
+  }
+}
+
+resume();
