@@ -77,6 +77,19 @@ async fn the_unemployment_conversation_from_question_to_answer_through_consent()
         "{url}"
     );
     browser.screenshot("chat-answer").await;
+
+    // On a phone-sized screen nothing needs sideways scrolling.
+    browser.client.set_window_size(390, 844).await.unwrap();
+    let overflow = browser
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(overflow.as_i64().unwrap_or(1) <= 0, "{overflow}");
+    browser.screenshot("chat-phone").await;
     browser.close().await;
     drop(app);
 }
