@@ -19,38 +19,12 @@ on_both_stores!(
 async fn the_queue_puts_a_crisis_first_and_says_why(backend: Backend) {
     let app = spawn_app(backend).await;
     let people = people();
-    let worker = hire(
-        &app,
-        "sw-lin",
-        &people[0],
-        "social_worker",
-        json!({"team": "north"}),
-    )
-    .await;
-    let colleague = hire(
-        &app,
-        "sw-wu",
-        &people[1],
-        "social_worker",
-        json!({"team": "north"}),
-    )
-    .await;
-    let supervisor = hire(
-        &app,
-        "sup-north",
-        &people[2],
-        "supervisor",
-        json!({"team": "north"}),
-    )
-    .await;
-    let other = hire(
-        &app,
-        "sup-south",
-        &people[3],
-        "supervisor",
-        json!({"team": "south"}),
-    )
-    .await;
+    let Staff {
+        worker,
+        colleague,
+        supervisor,
+        other,
+    } = two_teams(&app, &people).await;
     let (a, b, c, d) = (
         nid(&people[10]),
         nid(&people[11]),
@@ -182,38 +156,12 @@ async fn the_queue_puts_a_crisis_first_and_says_why(backend: Backend) {
 async fn cases_are_seen_by_their_worker_and_team_supervisor_only(backend: Backend) {
     let app = spawn_app(backend).await;
     let people = people();
-    let worker = hire(
-        &app,
-        "sw-lin",
-        &people[0],
-        "social_worker",
-        json!({"team": "north"}),
-    )
-    .await;
-    let colleague = hire(
-        &app,
-        "sw-wu",
-        &people[1],
-        "social_worker",
-        json!({"team": "north"}),
-    )
-    .await;
-    let supervisor = hire(
-        &app,
-        "sup-north",
-        &people[2],
-        "supervisor",
-        json!({"team": "north"}),
-    )
-    .await;
-    let other = hire(
-        &app,
-        "sup-south",
-        &people[3],
-        "supervisor",
-        json!({"team": "south"}),
-    )
-    .await;
+    let Staff {
+        worker,
+        colleague,
+        supervisor,
+        other,
+    } = two_teams(&app, &people).await;
     let subject = nid(&people[10]);
     let opened = open_case(&app, &worker, &subject, HOUSING).await;
     let id = opened["case"]["id"].as_str().unwrap().to_owned();
@@ -291,4 +239,57 @@ async fn cases_are_seen_by_their_worker_and_team_supervisor_only(backend: Backen
     assert_eq!(refused.len(), 3, "{refused:?}");
     assert!(refused.iter().all(|e| e["outcome"] == "failure"));
     assert!(refused.iter().any(|e| e["actor"] == "staff:sup-south"));
+}
+
+/// Cookies of two social workers and a supervisor in team north, and the
+/// supervisor of team south.
+struct Staff {
+    worker: String,
+    colleague: String,
+    supervisor: String,
+    other: String,
+}
+
+async fn two_teams(
+    app: &crate::helpers::TestApp,
+    people: &[mydata_navigator::citizens::Citizen],
+) -> Staff {
+    let worker = hire(
+        app,
+        "sw-lin",
+        &people[0],
+        "social_worker",
+        json!({"team": "north"}),
+    )
+    .await;
+    let colleague = hire(
+        app,
+        "sw-wu",
+        &people[1],
+        "social_worker",
+        json!({"team": "north"}),
+    )
+    .await;
+    let supervisor = hire(
+        app,
+        "sup-north",
+        &people[2],
+        "supervisor",
+        json!({"team": "north"}),
+    )
+    .await;
+    let other = hire(
+        app,
+        "sup-south",
+        &people[3],
+        "supervisor",
+        json!({"team": "south"}),
+    )
+    .await;
+    Staff {
+        worker,
+        colleague,
+        supervisor,
+        other,
+    }
 }
