@@ -13,6 +13,7 @@
 mod agency;
 pub mod assets;
 pub mod guard;
+mod login;
 mod me;
 pub mod pages;
 mod staff;
@@ -38,6 +39,7 @@ pub fn router(api: WebApi) -> Router {
         .route("/", get(chat))
         .route("/consent/{id}", get(consent))
         .route("/me", get(me::me))
+        .route("/login", get(login::page))
         .route("/staff", get(staff::queue))
         .route("/cases/{id}", get(staff::case))
         .route("/agency", get(agency::page))

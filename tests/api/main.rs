@@ -29,5 +29,6 @@ mod transfer;
 mod understand;
 mod web_agency;
 mod web_chat;
+mod web_login;
 mod web_me;
 mod web_staff;

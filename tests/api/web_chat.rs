@@ -71,6 +71,13 @@ async fn the_unemployment_conversation_from_question_to_answer_through_consent()
         .await;
     assert_eq!(answered.text().await.unwrap(), "符合");
     browser.visible("section.used", 5).await;
+    // The next step as buttons: the counter ticket for a counter service.
+    browser
+        .visible(
+            "section.turn:last-child article[data-service='bli.unemployment_benefit'] a[href='/me#tickets']",
+            5,
+        )
+        .await;
     let url = browser.client.current_url().await.unwrap();
     assert!(
         url.query().unwrap_or("").starts_with("conversation="),

@@ -15,6 +15,20 @@ const VERDICT = {
   ineligible: ["badge ineligible", T.verdict_ineligible],
 };
 
+// The ways to take the next step, as buttons: a phone number in the step
+// becomes a call, a counter service the barcode ticket for the counter.
+function nextStepActions(service) {
+  const actions = [];
+  const phone = (service.next_step.match(/0800-?\d{3}-?\d{3}|\b19\d{2}\b/) || [])[0];
+  if (service.channels.includes("phone") && phone) {
+    actions.push(el("a", { class: "button", href: `tel:${phone.replace(/-/g, "")}` }, `${T.call} ${phone}`));
+  }
+  if (service.channels.includes("counter")) {
+    actions.push(el("a", { class: "button secondary", href: "/me#tickets" }, T.counter_ticket));
+  }
+  return actions.length ? el("p", { class: "actions" }, actions) : null;
+}
+
 function serviceCard(service) {
   const [badgeClass, badgeText] = VERDICT[service.verdict] || VERDICT.unknown;
   return el("article", { class: "card service", "data-service": service.service },
@@ -28,6 +42,7 @@ function serviceCard(service) {
           el("ul", {}, service.to_confirm.map((c) => el("li", {}, c))))
       : null,
     el("p", { class: "next" }, el("strong", {}, `${T.next_step}：`), service.next_step),
+    nextStepActions(service),
     el("p", { class: "source" }, `${T.source}：${service.source}`));
 }
 
