@@ -125,6 +125,12 @@ pub trait TransferStore {
     async fn cloud_put(&self, row: &CloudPackageRow) -> Result<(), StoreError>;
     async fn cloud_get(&self, id: &str) -> Result<Option<CloudPackageRow>, StoreError>;
     async fn cloud_delete(&self, id: &str) -> Result<(), StoreError>;
+    /// A citizen's packages still in the cloud at `now_ms`, newest first.
+    async fn cloud_of(
+        &self,
+        subject: &str,
+        now_ms: i64,
+    ) -> Result<Vec<CloudPackageRow>, StoreError>;
     /// Deletes packages past their time to live; returns how many.
     async fn cloud_purge_expired(&self, now_ms: i64) -> Result<u64, StoreError>;
 
@@ -392,6 +398,35 @@ macro_rules! impl_transfer_store {
                     created_ms: row.try_get("created_ms")?,
                     expires_ms: row.try_get("expires_ms")?,
                 }))
+            }
+
+            async fn cloud_of(
+                &self,
+                subject: &str,
+                now_ms: i64,
+            ) -> Result<Vec<$crate::store::CloudPackageRow>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT id, subject, sealed, sensitive, created_ms, expires_ms \
+                     FROM cloud_packages WHERE subject = $1 AND expires_ms > $2 \
+                     ORDER BY created_ms DESC",
+                )
+                .bind(subject)
+                .bind(now_ms)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::store::CloudPackageRow {
+                            id: row.try_get("id")?,
+                            subject: row.try_get("subject")?,
+                            sealed: row.try_get("sealed")?,
+                            sensitive: row.try_get("sensitive")?,
+                            created_ms: row.try_get("created_ms")?,
+                            expires_ms: row.try_get("expires_ms")?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn cloud_delete(&self, id: &str) -> Result<(), $crate::store::StoreError> {

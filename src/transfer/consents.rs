@@ -105,3 +105,47 @@ pub(super) async fn receipt(
     )
         .into_response())
 }
+
+/// One package waiting in the citizen's personal cloud.
+#[derive(Serialize)]
+pub(super) struct PackageView {
+    id: String,
+    /// The service provider it was gathered for.
+    recipient: String,
+    datasets: Vec<String>,
+    /// Agencies that could not deliver, for this package.
+    unavailable: Vec<String>,
+    created_at: String,
+    expires_at: String,
+}
+
+/// `GET /api/me/cloud`: what waits in the citizen's personal cloud, and
+/// until when (records, never shown here, stay sealed).
+pub(super) async fn cloud(
+    State(api): State<TransferApi>,
+    CitizenSession(session): CitizenSession,
+) -> Result<axum::Json<Vec<PackageView>>, Problem> {
+    let rows = api
+        .store
+        .cloud_of(session.subject.as_str(), clock::now_ms())
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let mut packages = Vec::with_capacity(rows.len());
+    for row in rows {
+        let plain = api
+            .cloud_key
+            .open_envelope(&row.id, &row.sealed)
+            .map_err(|e| Problem::internal(&e))?;
+        let package: super::cloud::CloudPackage =
+            serde_json::from_slice(&plain).map_err(|e| Problem::internal(&e))?;
+        packages.push(PackageView {
+            id: row.id,
+            recipient: package.client_id,
+            datasets: package.items.into_iter().map(|item| item.dataset).collect(),
+            unavailable: package.unavailable,
+            created_at: clock::format_ms(row.created_ms),
+            expires_at: clock::format_ms(row.expires_ms),
+        });
+    }
+    Ok(axum::Json(packages))
+}

@@ -101,6 +101,7 @@ pub fn router(api: TransferApi) -> Router {
         .route("/api/consent/{id}/send", post(consent::send))
         .route("/api/consent/{id}/deny", post(consent::deny))
         .route("/api/me/consents", get(consents::list))
+        .route("/api/me/cloud", get(consents::cloud))
         .route("/api/me/consents/{id}", delete(consents::revoke))
         .route("/api/me/consents/{id}/receipt", get(consents::receipt))
         .route("/api/transfer/package", get(package::package))

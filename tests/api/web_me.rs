@@ -146,6 +146,18 @@ async fn a_counter_ticket_made_on_the_page_shows_its_qr_code_and_code() {
     browser
         .visible("#consents-active tbody tr[data-consent]", 10)
         .await;
+    // The package waits in the personal cloud, listed with its records.
+    let waiting = browser
+        .visible("#cloud-packages tbody tr[data-package]", 10)
+        .await;
+    assert!(
+        waiting
+            .text()
+            .await
+            .unwrap()
+            .contains("household.registration"),
+        "the package's records are named"
+    );
     browser.screenshot("me-ticket").await;
 
     // What the page shows is what the counter needs.

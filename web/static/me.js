@@ -65,6 +65,19 @@ async function loadConsents() {
   document.getElementById("recipients").replaceChildren(...recipients.map((r) => el("option", { value: r })));
 }
 
+// What waits in the personal cloud: gathered for whom, which records,
+// until when. The records themselves stay sealed.
+async function loadCloud() {
+  const packages = await api("GET", "/api/me/cloud");
+  const rows = packages.map((p) => el("tr", { "data-package": p.id },
+    el("td", {}, p.recipient),
+    el("td", {}, p.datasets.join("、")),
+    el("td", {}, timeEl(p.created_at)),
+    el("td", {}, timeEl(p.expires_at))));
+  if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 4 }, T.me_cloud_none)));
+  document.querySelector("#cloud-packages tbody").replaceChildren(...rows);
+}
+
 async function load() {
   let session;
   try {
@@ -80,7 +93,7 @@ async function load() {
     `${T.me_session}${COLON}${session.subject} · ${T[`me_level_${session.level}`] || session.level} · ` +
     `${T.me_session_until} ${localTime(session.expires_at)}`;
   try {
-    await Promise.all([loadConsents(), loadTrail()]);
+    await Promise.all([loadConsents(), loadTrail(), loadCloud()]);
   } catch (error) {
     failed(error);
   }
@@ -110,7 +123,7 @@ document.getElementById("consents").addEventListener("click", async (event) => {
       revoke.disabled = true;
       await api("DELETE", `/api/me/consents/${encodeURIComponent(revoke.dataset.revoke)}`);
       say(T.me_revoked);
-      await Promise.all([loadConsents(), loadTrail()]);
+      await Promise.all([loadConsents(), loadTrail(), loadCloud()]);
     } else if (receipt) {
       await downloadReceipt(receipt.dataset.receipt);
     }
@@ -131,6 +144,7 @@ function showTicket(ticket) {
       `${item.dataset}${COLON}${item.status === "fetched" ? T.me_ticket_fetched : T.me_ticket_failed}`)));
   section.hidden = false;
   section.scrollIntoView({ block: "nearest" });
+  loadCloud().catch(failed);
 }
 
 // Enrols an authenticator app, or, when one is confirmed already (409),
@@ -161,7 +175,7 @@ async function makeTicket(request) {
     stepUpSection.hidden = true;
     showTicket(ticket);
     say("");
-    await Promise.all([loadConsents(), loadTrail()]);
+    await Promise.all([loadConsents(), loadTrail(), loadCloud()]);
   } catch (error) {
     if (error.problem.type === "/problems/step-up-required") {
       pendingTicket = request;
