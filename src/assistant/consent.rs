@@ -14,7 +14,6 @@
 //! and what was asked) is in the database under the state's digest, so
 //! any server can take the callback.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
@@ -27,7 +26,7 @@ use super::held;
 use super::http::{ConversationApi, earlier_of, gone};
 use super::plan::ConsentOutcome;
 use crate::clock;
-use crate::http::{Path, Problem, Query};
+use crate::http::{Body, Path, Problem, Query};
 use crate::identity::session::MaybeSession;
 use crate::ids::{DatasetId, Level};
 use crate::provider_client::{Package, ProviderClient};
@@ -254,7 +253,7 @@ pub(super) async fn start(
     State(api): State<ConversationApi>,
     MaybeSession(session): MaybeSession,
     Path(id): Path<String>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<(StatusCode, axum::Json<Asked>), Problem> {
     let conversation = api.open(&id, session.as_ref()).await?;
     let choice: Choice = if body.iter().all(u8::is_ascii_whitespace) {

@@ -12,7 +12,6 @@
 //!   see [`super::consent`].
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -24,7 +23,7 @@ use super::reply::Reply;
 use super::{Assistant, Earlier, consent};
 use crate::audit::{AuditLog, NewEntry};
 use crate::clock::now_ms;
-use crate::http::{Path, Problem};
+use crate::http::{Body, Path, Problem};
 use crate::identity::session::MaybeSession;
 use crate::identity::{Session, Sessions};
 use crate::recommend::http::today_in_taiwan;
@@ -180,7 +179,7 @@ pub(super) async fn earlier_of(
 
 async fn start(
     State(api): State<ConversationApi>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<(StatusCode, axum::Json<Started>), Problem> {
     let text = text_of(&body)?;
     let now = now_ms();
@@ -214,7 +213,7 @@ async fn message(
     State(api): State<ConversationApi>,
     MaybeSession(session): MaybeSession,
     Path(id): Path<String>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<axum::Json<Reply>, Problem> {
     let text = text_of(&body)?;
     let conversation = api.open(&id, session.as_ref()).await?;

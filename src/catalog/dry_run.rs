@@ -6,7 +6,6 @@
 //! - `POST /api/catalog/validate` (agency): the dry run
 //! - `GET /api/catalog/mine` (agency): its services, also as YAML
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
@@ -18,7 +17,7 @@ use super::http::{Agency, CatalogApi, problems_of};
 use super::rules::{RuleEngine, Verdict};
 use super::validate::TEST_DATE;
 use super::{Catalog, Service, Tables};
-use crate::http::Problem;
+use crate::http::{Body, Problem};
 use crate::spec::DatasetRegistry;
 
 /// One problem, placed where the editor shows it.
@@ -163,7 +162,7 @@ pub(super) async fn validate(
     Agency(agency): Agency,
     State(api): State<CatalogApi>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<axum::Json<Value>, Problem> {
     let kind = headers
         .get(CONTENT_TYPE)

@@ -7,7 +7,7 @@ mod health;
 mod operator;
 mod problem;
 
-pub use extract::{Json, Path, Query};
+pub use extract::{Body, Json, Path, Query};
 pub use health::router as health_router;
 pub use operator::{Operator, OperatorToken};
 pub use problem::Problem;

@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
 use serde::Serialize;
@@ -22,7 +21,7 @@ use tokio::sync::{Mutex, OnceCell, RwLock};
 
 use super::{Received, Recommendation, Recommender, Records};
 use crate::catalog::Tables;
-use crate::http::Problem;
+use crate::http::{Body, Problem};
 use crate::ids::DatasetId;
 use crate::index::{self, VectorIndex};
 use crate::spec::DatasetRegistry;
@@ -272,7 +271,7 @@ fn request_of(body: &[u8], registry: &DatasetRegistry) -> Result<Asked, Problem>
 
 async fn recommend(
     State(api): State<RecommendApi>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<axum::Json<Answer>, Problem> {
     let asked = request_of(&body, &api.registry)?;
     let recommender = api.recommender().await?;

@@ -2,12 +2,11 @@
 //! crisis flag and the language. Needs no login: nothing personal is read.
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
 
 use super::{Understander, Understanding};
-use crate::http::Problem;
+use crate::http::{Body, Problem};
 
 /// The longest message the assistant reads, in characters.
 pub const MAX_TEXT_CHARS: usize = 2_000;
@@ -42,7 +41,7 @@ fn text_of(body: &[u8]) -> Result<String, Problem> {
 
 async fn understand(
     State(understander): State<Understander>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<axum::Json<Understanding>, Problem> {
     let text = text_of(&body)?;
     understander
