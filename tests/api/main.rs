@@ -3,6 +3,7 @@
 
 mod assistant;
 mod assistant_consent;
+mod attacks;
 mod audit;
 mod bad_input;
 mod broker;
