@@ -263,6 +263,7 @@ impl Application {
             .merge(understand::router(understander))
             .merge(web::router(WebApi {
                 pages: Arc::new(Pages::embedded()?),
+                datasets: Arc::new(web::DatasetChoice::all(&registry)),
             }));
         if !args.no_local_providers {
             let verifier = key.verifier()?;

@@ -284,17 +284,9 @@ impl ProviderClient {
         Ok(self.http.post(url).form(&form).send().await?)
     }
 
+    /// The access token alone (see [`Self::tokens`]).
     pub async fn token(&self, code: &str, code_verifier: &str) -> Result<String, ClientError> {
-        let response = self.token_response(code, code_verifier).await?;
-        let status = response.status().as_u16();
-        let body: Value = response.json().await?;
-        match body["access_token"].as_str() {
-            Some(token) if status == 200 => Ok(token.to_owned()),
-            _ => Err(ClientError::Refused {
-                status,
-                body: body.to_string(),
-            }),
-        }
+        Ok(self.tokens(code, code_verifier).await?.0)
     }
 
     /// Uses a standing consent's refresh token: a new transfer.

@@ -16,8 +16,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::header::LOCATION;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -297,13 +296,6 @@ pub(super) async fn start(
     Ok((StatusCode::CREATED, axum::Json(asked)))
 }
 
-fn see_other(location: &str) -> Response {
-    match axum::http::HeaderValue::from_str(location) {
-        Ok(value) => (StatusCode::SEE_OTHER, [(LOCATION, value)]).into_response(),
-        Err(e) => Problem::internal(&e).into_response(),
-    }
-}
-
 pub(super) async fn callback(
     State(api): State<ConversationApi>,
     MaybeSession(session): MaybeSession,
@@ -319,7 +311,7 @@ pub(super) async fn callback(
     .await?;
     match answered {
         Answered::Refused { pending, error } => match pending.purpose {
-            Purpose::Conversation { id } => Ok(see_other(&format!(
+            Purpose::Conversation { id } => Ok(crate::http::see_other(&format!(
                 "/?conversation={id}&consent={}",
                 if error == "access_denied" {
                     "denied"
@@ -327,7 +319,9 @@ pub(super) async fn callback(
                     "failed"
                 }
             ))),
-            Purpose::Case { id, .. } => Ok(see_other(&format!("/cases/{id}?consent=denied"))),
+            Purpose::Case { id, .. } => Ok(crate::http::see_other(&format!(
+                "/cases/{id}?consent=denied"
+            ))),
         },
         Answered::Granted {
             pending,
@@ -343,13 +337,15 @@ pub(super) async fn callback(
                     ));
                 }
                 granted(&api, &id, &pending, &package).await?;
-                Ok(see_other(&format!("/?conversation={id}")))
+                Ok(crate::http::see_other(&format!("/?conversation={id}")))
             }
             Purpose::Case { id, staff } => {
                 api.delegations
                     .granted(&id, &staff, &pending.datasets, &package, refresh_token)
                     .await?;
-                Ok(see_other(&format!("/cases/{id}?consent=granted")))
+                Ok(crate::http::see_other(&format!(
+                    "/cases/{id}?consent=granted"
+                )))
             }
         },
     }

@@ -81,22 +81,28 @@ pub async fn load(
         .map_err(|e| Problem::internal(&e))?;
     let now = clock::now_ms();
     let mut held = Held::default();
-    let mut withdrawn: Vec<String> = Vec::new();
+    // Several records share a consent: each consent is looked up once.
+    let mut standing: std::collections::BTreeMap<String, bool> = Default::default();
     for row in rows {
-        if withdrawn.contains(&row.consent_id) {
-            continue;
-        }
-        let standing = store
-            .consent_get(&row.consent_id)
-            .await
-            .map_err(|e| Problem::internal(&e))?
-            .is_some_and(|consent| consent.revoked_ms.is_none());
-        if !standing {
-            store
-                .conversation_records_forget(conversation, &row.consent_id)
-                .await
-                .map_err(|e| Problem::internal(&e))?;
-            withdrawn.push(row.consent_id);
+        let stands = match standing.get(&row.consent_id) {
+            Some(known) => *known,
+            None => {
+                let stands = store
+                    .consent_get(&row.consent_id)
+                    .await
+                    .map_err(|e| Problem::internal(&e))?
+                    .is_some_and(|consent| consent.revoked_ms.is_none());
+                standing.insert(row.consent_id.clone(), stands);
+                if !stands {
+                    store
+                        .conversation_records_forget(conversation, &row.consent_id)
+                        .await
+                        .map_err(|e| Problem::internal(&e))?;
+                }
+                stands
+            }
+        };
+        if !stands {
             continue;
         }
         let plain = sealer

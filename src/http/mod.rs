@@ -32,6 +32,31 @@ pub fn trace_layer() -> TraceLayer<
     })
 }
 
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// A 303 to `location` (a problem if it cannot be a header).
+pub fn see_other(location: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match axum::http::HeaderValue::from_str(location) {
+        Ok(value) => (
+            axum::http::StatusCode::SEE_OTHER,
+            [(axum::http::header::LOCATION, value)],
+        )
+            .into_response(),
+        Err(e) => Problem::internal(&e).into_response(),
+    }
+}
+
 /// Answers any path no router claims with a problem, not an empty 404.
 pub async fn not_found() -> Problem {
     Problem::not_found("there is nothing at this address")

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::HeaderValue;
-use axum::http::header::COOKIE;
 use axum::http::request::Parts;
 
 use crate::clock;
@@ -180,15 +179,7 @@ impl Sessions {
 }
 
 fn token_from(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, token)| token)
+    crate::http::cookie(&parts.headers, COOKIE_NAME)
 }
 
 /// A logged-in citizen's live session.

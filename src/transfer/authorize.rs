@@ -10,7 +10,6 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
@@ -39,13 +38,6 @@ pub(super) fn redirect_with(
     let mut url = reqwest::Url::parse(redirect_uri).map_err(|e| Problem::internal(&e))?;
     url.query_pairs_mut().extend_pairs(params);
     Ok(url.to_string())
-}
-
-fn see_other(location: &str) -> Response {
-    match axum::http::HeaderValue::from_str(location) {
-        Ok(value) => (StatusCode::SEE_OTHER, [(LOCATION, value)]).into_response(),
-        Err(e) => Problem::internal(&e).into_response(),
-    }
 }
 
 /// A PKCE S256 challenge is 43 base64url characters (a SHA-256 digest).
@@ -191,7 +183,10 @@ pub(super) async fn authorize(
             pairs.push(("state", state));
         }
         pairs.push(("iss", &iss));
-        Ok(see_other(&redirect_with(&redirect_uri, &pairs)?))
+        Ok(crate::http::see_other(&redirect_with(
+            &redirect_uri,
+            &pairs,
+        )?))
     };
     if params.state.as_ref().is_some_and(|s| s.len() > MAX_STATE) {
         return refuse("invalid_request", "state is too long");
@@ -239,5 +234,5 @@ pub(super) async fn authorize(
         .auth_request_insert(&row)
         .await
         .map_err(|e| Problem::internal(&e))?;
-    Ok(see_other(&format!("/consent/{}", row.id)))
+    Ok(crate::http::see_other(&format!("/consent/{}", row.id)))
 }

@@ -14,7 +14,7 @@
 //! preflight, which this server never grants.
 
 use axum::extract::Request;
-use axum::http::header::{CONTENT_TYPE, COOKIE};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -37,18 +37,6 @@ pub fn is_token(raw: &str) -> bool {
 /// (the page carries the token in a meta tag); it rides only same-site.
 pub fn csrf_cookie(token: &str) -> String {
     format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict")
-}
-
-fn cookie_token(request: &Request) -> Option<&str> {
-    request
-        .headers()
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == CSRF_COOKIE)
-        .map(|(_, token)| token)
 }
 
 /// Bodies an HTML form can send without a preflight.
@@ -94,7 +82,7 @@ pub async fn refuse_forgeries(request: Request, next: Next) -> Response {
         .map(|v| v.to_str().unwrap_or(""));
     let needs_token = header.is_some() || (form_like(&request) && !server_to_server);
     if needs_token {
-        let matches = match (header, cookie_token(&request)) {
+        let matches = match (header, crate::http::cookie(request.headers(), CSRF_COOKIE)) {
             (Some(sent), Some(kept)) => is_token(sent) && crate::secrets::same_secret(sent, kept),
             _ => false,
         };

@@ -32,6 +32,37 @@ use pages::{LangChoice, Pages};
 #[derive(Clone)]
 pub struct WebApi {
     pub pages: Arc<Pages>,
+    /// The platform's datasets as forms offer them, listed once at start.
+    pub datasets: Arc<Vec<DatasetChoice>>,
+}
+
+/// A dataset as a form offers it: its agency's name in both languages (the
+/// template picks one) and the login level it needs.
+#[derive(Debug, serde::Serialize)]
+pub struct DatasetChoice {
+    id: String,
+    agency: String,
+    agency_zh: String,
+    agency_en: String,
+    level: &'static str,
+}
+
+impl DatasetChoice {
+    pub fn all(registry: &crate::spec::DatasetRegistry) -> Vec<Self> {
+        registry
+            .datasets()
+            .map(|dataset| {
+                let agency = registry.provider(&dataset.provider);
+                Self {
+                    id: dataset.id.to_string(),
+                    agency: dataset.provider.to_string(),
+                    agency_zh: agency.map(|a| a.zh.clone()).unwrap_or_default(),
+                    agency_en: agency.map(|a| a.en.clone()).unwrap_or_default(),
+                    level: dataset.loa.as_str(),
+                }
+            })
+            .collect()
+    }
 }
 
 pub fn router(api: WebApi) -> Router {

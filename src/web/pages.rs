@@ -53,24 +53,13 @@ pub struct Pages {
     strings: Strings,
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
-}
-
 /// The language to answer in, and whether the visitor just chose it.
 fn language(headers: &HeaderMap, choice: &LangChoice) -> (&'static str, bool) {
     let known = |raw: &str| LANGUAGES.into_iter().find(|l| l.eq_ignore_ascii_case(raw));
     if let Some(chosen) = choice.lang.as_deref().and_then(known) {
         return (chosen, true);
     }
-    if let Some(kept) = cookie(headers, LANG_COOKIE).and_then(known) {
+    if let Some(kept) = crate::http::cookie(headers, LANG_COOKIE).and_then(known) {
         return (kept, false);
     }
     let accepts_english_first = headers
@@ -134,7 +123,8 @@ impl Pages {
         context: minijinja::Value,
     ) -> Result<Response, Problem> {
         let (lang, chosen) = language(headers, choice);
-        let existing = cookie(headers, guard::CSRF_COOKIE).filter(|t| guard::is_token(t));
+        let existing =
+            crate::http::cookie(headers, guard::CSRF_COOKIE).filter(|t| guard::is_token(t));
         let csrf = existing.map_or_else(crate::secrets::random_token, str::to_owned);
         let strings = self.strings_in(lang);
         let other = if lang == "en" { "zh-TW" } else { "en" };

@@ -12,38 +12,10 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde::Serialize;
 
 use super::WebApi;
 use super::pages::LangChoice;
 use crate::http::{Path, Problem, Query};
-use crate::spec::DatasetRegistry;
-
-/// A dataset a worker may ask the citizen to delegate; the template
-/// picks the agency's name in the page's language.
-#[derive(Serialize)]
-struct Delegable {
-    id: String,
-    agency_zh: String,
-    agency_en: String,
-    level: &'static str,
-}
-
-fn delegable() -> Result<Vec<Delegable>, Problem> {
-    let registry = DatasetRegistry::embedded().map_err(|e| Problem::internal(&e))?;
-    Ok(registry
-        .datasets()
-        .map(|dataset| {
-            let agency = registry.provider(&dataset.provider);
-            Delegable {
-                id: dataset.id.to_string(),
-                agency_zh: agency.map(|a| a.zh.clone()).unwrap_or_default(),
-                agency_en: agency.map(|a| a.en.clone()).unwrap_or_default(),
-                level: dataset.loa.as_str(),
-            }
-        })
-        .collect())
-}
 
 pub(super) async fn queue(
     State(api): State<WebApi>,
@@ -66,7 +38,7 @@ pub(super) async fn case(
         &choice,
         minijinja::context! {
             case_id => id,
-            datasets => minijinja::Value::from(minijinja::value::Serde(delegable()?)),
+            datasets => minijinja::Value::from(minijinja::value::Serde(&*api.datasets)),
         },
     )
 }
