@@ -36,6 +36,7 @@ use crate::http::{self, OperatorToken, Problem};
 use crate::identity::{self, IdentitySettings, SessionPolicy, Sessions};
 use crate::ids::AgencyId;
 use crate::needs::NeedRegistry;
+use crate::openapi;
 use crate::providers::Provider;
 use crate::recommend::{self, http::RecommendApi};
 use crate::sealing::{CredentialKey, SealingError};
@@ -102,6 +103,8 @@ pub enum AppError {
     Pages(#[from] PagesError),
     #[error(transparent)]
     AssistantClient(#[from] assistant::client::ClientSetupError),
+    #[error("the OpenAPI document: {0}")]
+    OpenApi(serde_json::Error),
     #[error("public origin {origin:?}: {problem}")]
     PublicOrigin { origin: String, problem: String },
 }
@@ -189,7 +192,9 @@ impl Application {
             understander: understander.clone(),
             operator: operator.clone(),
         };
-        let mut router = Router::new()
+        let document = openapi::Document::default();
+        let mut api = openapi::base()
+            .merge(openapi::router(document.clone()))
             .merge(http::health_router(store.clone()))
             .merge(broker::router(broker.clone(), operator.clone()))
             .merge(audit::router(audit.clone(), operator.clone()))
@@ -275,9 +280,11 @@ impl Application {
                     store.clone(),
                     verifier.clone(),
                 );
-                router = router.nest(&format!("/providers/{}", spec.id), provider.router());
+                api = api.nest(&format!("/providers/{}", spec.id), provider.router());
             }
         }
+        let (router, api) = api.split_for_parts();
+        document.publish(api).map_err(AppError::OpenApi)?;
         Ok(Self {
             listener,
             router: with_common_layers(router),
@@ -380,9 +387,9 @@ pub async fn run_provider(
         store.clone(),
         verifier,
     );
-    let router = Router::new()
-        .merge(http::health_router(store))
-        .merge(provider.router());
+    let (router, _) = http::health_router(store)
+        .merge(provider.router())
+        .split_for_parts();
     let listener = bind(args.listen).await?;
     tracing::info!(agency = %args.agency, addr = %args.listen, "provider serving");
     axum::serve(listener, with_common_layers(router))

@@ -165,8 +165,45 @@ macro_rules! string_id_traits {
 
 string_id_traits!(NationalId, DatasetId, AgencyId);
 
+/// Their OpenAPI schema: a string of the shape `parse` accepts (the
+/// national ID's check digit cannot be said in a pattern).
+macro_rules! string_id_schema {
+    ($($id:ident: $pattern:literal, $example:literal;)*) => {$(
+        impl utoipa::PartialSchema for $id {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .pattern(Some($pattern))
+                    .max_length(Some(64))
+                    .examples([$example])
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $id {}
+    )*};
+}
+
+string_id_schema! {
+    NationalId: "^[A-Z][1289][0-9]{8}$", "A123456789";
+    DatasetId: "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$", "labor.insurance_history";
+    AgencyId: "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$", "mol.bli";
+}
+
 /// Level of assurance of an identity (eIDAS / NIST SP 800-63 reading).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Low,

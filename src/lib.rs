@@ -43,6 +43,7 @@
 //!   rules, ranked and explained.
 //! - [`vacancies`]: job vacancies from the TaiwanJobs open-data feed.
 //! - [`web`]: the web pages, server-rendered, with their security guards.
+//! - [`openapi`]: the OpenAPI document of every route, from the routers.
 //! - [`telemetry`]: tracing set-up.
 #![forbid(unsafe_code)]
 
@@ -59,11 +60,14 @@ pub mod clock;
 pub mod config;
 pub mod demo_provider;
 pub mod eval;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod index;
 pub mod needs;
+pub mod openapi;
 pub mod provider_client;
 pub mod providers;
 pub mod recommend;

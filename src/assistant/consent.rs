@@ -74,7 +74,7 @@ pub struct Pending {
 }
 
 /// The request went out: where the browser goes, and what it asks.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Asked {
     pub authorize_url: String,
     pub datasets: Vec<String>,
@@ -154,7 +154,10 @@ pub async fn ask(
 }
 
 /// The browser's return, as the platform sends it (RFC 6749 §4.1.2, RFC 9207).
-#[derive(Debug, Deserialize)]
+/// What the platform sends the browser back with (RFC 6749 §4.1.2, and
+/// the issuer of RFC 9207).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Back {
     code: Option<String>,
     state: Option<String>,
@@ -242,12 +245,27 @@ pub fn outcome(asked: &[String], package: &Package) -> ConsentOutcome {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Which records to ask for; without a body, those the last answer asked.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ConsentChoice)]
 #[serde(deny_unknown_fields)]
-struct Choice {
+pub(crate) struct Choice {
     datasets: Option<Vec<String>>,
 }
 
+/// Asks the platform for consent to the records; the answer is where to
+/// send the browser.
+#[utoipa::path(post, path = "/api/conversations/{id}/consent", tag = "assistant",
+    security((), ("session_cookie" = [])),
+    params(("id" = String, Path, description = "The conversation id")),
+    request_body(content = Option<Choice>, description = "Optional: which datasets; empty means those the last answer asked for"),
+    responses(
+        (status = 201, description = "The authorization URL to send the browser to", body = Asked),
+        (status = 400, description = "Not `{\"datasets\": [...]}`, or unknown or repeated datasets"),
+        (status = 401, description = "The conversation holds records: log in as its citizen"),
+        (status = 404, description = "No such conversation"),
+        (status = 409, description = "The last answer needs no records"),
+    ))]
 pub(super) async fn start(
     State(api): State<ConversationApi>,
     MaybeSession(session): MaybeSession,
@@ -296,6 +314,16 @@ pub(super) async fn start(
     Ok((StatusCode::CREATED, axum::Json(asked)))
 }
 
+/// Where the platform sends the browser back after consent: the records
+/// are fetched and the browser goes on to the conversation or the case.
+#[utoipa::path(get, path = "/assistant/callback", tag = "assistant",
+    params(Back),
+    responses(
+        (status = 303, description = "On to the conversation or case page", headers(("location" = String))),
+        (status = 400, description = "An unknown or used state, a wrong issuer, or no code"),
+        (status = 401, description = "Granted, but the citizen's session has ended"),
+        (status = 403, description = "The records belong to someone other than who is logged in"),
+    ))]
 pub(super) async fn callback(
     State(api): State<ConversationApi>,
     MaybeSession(session): MaybeSession,

@@ -14,7 +14,7 @@ use crate::store::{ConversationRecordRow, Store};
 
 /// One record an answer used: what, from whom, fetched when, and when it
 /// will be deleted.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct DataUsed {
     pub dataset: String,
     pub agency: String,

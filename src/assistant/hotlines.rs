@@ -21,7 +21,7 @@ struct File {
 }
 
 /// A hotline as a reply shows it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Hotline {
     pub number: String,
     pub name: String,

@@ -11,12 +11,12 @@
 //! - `POST /api/conversations/{id}/consent`, `GET /assistant/callback`:
 //!   see [`super::consent`].
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
 use serde::Serialize;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::held::{self, Held};
 use super::reply::Reply;
@@ -78,24 +78,27 @@ impl ConversationApi {
     }
 }
 
-pub fn router(api: ConversationApi) -> Router {
-    Router::new()
-        .route("/api/conversations", post(start))
-        .route(
-            "/api/conversations/{id}",
-            axum::routing::get(show).delete(remove),
-        )
-        .route("/api/conversations/{id}/messages", post(message))
-        .route("/api/conversations/{id}/consent", post(consent::start))
-        .route(
-            super::client::CALLBACK_PATH,
-            axum::routing::get(consent::callback),
-        )
+pub fn router(api: ConversationApi) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(start))
+        .routes(routes!(show, remove))
+        .routes(routes!(message))
+        .routes(routes!(consent::start))
+        .routes(routes!(consent::callback))
         .with_state(api)
 }
 
+/// A message, as `text_of` reads it (by hand, so this only documents it).
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct Message {
+    /// Not blank; at most 2,000 characters once trimmed.
+    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
+    text: String,
+}
+
 /// The message text, or a 400 saying what is wrong with the body.
-fn text_of(body: &[u8]) -> Result<String, Problem> {
+pub(crate) fn text_of(body: &[u8]) -> Result<String, Problem> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))?;
     let text = match value.get("text") {
@@ -119,7 +122,7 @@ pub(super) fn gone() -> Problem {
     Problem::not_found("no such conversation: it never existed, expired or was deleted")
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Started {
     id: String,
     expires: String,
@@ -177,6 +180,13 @@ pub(super) async fn earlier_of(
     }))
 }
 
+/// Starts a conversation with a question; no login needed.
+#[utoipa::path(post, path = "/api/conversations", tag = "assistant",
+    request_body = Message,
+    responses(
+        (status = 201, description = "The conversation's id (its only key until the citizen consents), its expiry and the first reply", body = Started),
+        (status = 400, description = "Not JSON, no `text`, blank, or too long"),
+    ))]
 async fn start(
     State(api): State<ConversationApi>,
     Body(body): Body,
@@ -209,6 +219,17 @@ async fn start(
     ))
 }
 
+/// Asks a follow-up question in a conversation.
+#[utoipa::path(post, path = "/api/conversations/{id}/messages", tag = "assistant",
+    security((), ("session_cookie" = [])),
+    params(("id" = String, Path, description = "The conversation id")),
+    request_body = Message,
+    responses(
+        (status = 200, description = "The reply", body = Reply),
+        (status = 400, description = "Not JSON, no `text`, blank, or too long"),
+        (status = 401, description = "The conversation holds records: log in as its citizen"),
+        (status = 404, description = "No such conversation: never existed, expired or deleted"),
+    ))]
 async fn message(
     State(api): State<ConversationApi>,
     MaybeSession(session): MaybeSession,
@@ -231,14 +252,15 @@ async fn message(
         .map(axum::Json)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Turn {
     turn: i64,
     question: String,
     reply: Reply,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Conversation)]
 struct Shown {
     id: String,
     language: String,
@@ -246,6 +268,15 @@ struct Shown {
     turns: Vec<Turn>,
 }
 
+/// Every turn of a conversation.
+#[utoipa::path(get, path = "/api/conversations/{id}", tag = "assistant",
+    security((), ("session_cookie" = [])),
+    params(("id" = String, Path, description = "The conversation id")),
+    responses(
+        (status = 200, description = "The conversation", body = Shown),
+        (status = 401, description = "The conversation holds records: log in as its citizen"),
+        (status = 404, description = "No such conversation: never existed, expired or deleted"),
+    ))]
 async fn show(
     State(api): State<ConversationApi>,
     MaybeSession(session): MaybeSession,
@@ -277,6 +308,15 @@ async fn show(
     }))
 }
 
+/// Deletes a conversation and the records it holds, at once.
+#[utoipa::path(delete, path = "/api/conversations/{id}", tag = "assistant",
+    security((), ("session_cookie" = [])),
+    params(("id" = String, Path, description = "The conversation id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "The conversation holds records: log in as its citizen"),
+        (status = 404, description = "No such conversation: never existed, expired or deleted"),
+    ))]
 async fn remove(
     State(api): State<ConversationApi>,
     MaybeSession(session): MaybeSession,

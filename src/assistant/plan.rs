@@ -13,7 +13,7 @@ use crate::spec::DatasetRegistry;
 use crate::understand::language::Language;
 
 /// Why a dataset is (still) asked for.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AskStatus {
     /// Not asked before.
@@ -33,7 +33,7 @@ pub struct ConsentOutcome {
 }
 
 /// One dataset the assistant asks consent for.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct DataAsk {
     pub dataset: String,
     /// The agency that holds it.

@@ -24,7 +24,7 @@ pub enum ReplyError {
 #[include = "*.j2"]
 struct Prompts;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reply {
     pub turn: i64,
     pub language: String,

@@ -1,10 +1,10 @@
 //! The audit log's operator API: one citizen's trail, and a chain check.
 //! Citizens get their own trail through their session in a later step.
 
-use axum::Router;
 use axum::extract::{FromRef, State};
-use axum::routing::get;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{AuditLog, Entry, VerifyReport};
 use crate::clock;
@@ -20,26 +20,38 @@ struct AuditApi {
     operator: OperatorToken,
 }
 
-pub fn router(audit: AuditLog, operator: OperatorToken) -> Router {
-    Router::new()
-        .route("/api/audit/subjects/{subject}/trail", get(trail))
-        .route("/api/audit/verify", get(verify))
+pub fn router(audit: AuditLog, operator: OperatorToken) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(trail))
+        .routes(routes!(verify))
         .with_state(AuditApi { audit, operator })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TrailQuery {
+    /// How many entries, newest first (default 200).
+    #[param(minimum = 1, maximum = 10_000)]
     limit: Option<i64>,
 }
 
 /// An entry as a person reads it: the time spelled out.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TrailEntry {
     at: String,
     #[serde(flatten)]
     entry: Entry,
 }
 
+/// One citizen's audit trail.
+#[utoipa::path(get, path = "/api/audit/subjects/{subject}/trail", tag = "audit",
+    security(("operator_token" = [])),
+    params(("subject" = NationalId, Path, description = "The citizen's national ID"), TrailQuery),
+    responses(
+        (status = 200, description = "The trail's entries", body = [TrailEntry]),
+        (status = 400, description = "A malformed national ID or limit"),
+        (status = 401, description = "No or a wrong operator token"),
+    ))]
 async fn trail(
     _: Operator,
     State(audit): State<AuditLog>,
@@ -68,6 +80,13 @@ async fn trail(
     ))
 }
 
+/// Checks the whole hash chain of the log.
+#[utoipa::path(get, path = "/api/audit/verify", tag = "audit",
+    security(("operator_token" = [])),
+    responses(
+        (status = 200, description = "What was checked, and the first problem found if any", body = VerifyReport),
+        (status = 401, description = "No or a wrong operator token"),
+    ))]
 async fn verify(
     _: Operator,
     State(audit): State<AuditLog>,

@@ -68,7 +68,7 @@ pub struct NewEntry {
 }
 
 /// An entry as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Entry {
     pub seq: i64,
     pub at_ms: i64,

@@ -8,7 +8,7 @@ use crate::store::Store;
 
 const PAGE: i64 = 1_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChainProblem {
     /// The entry's contents no longer match its hash.
@@ -46,7 +46,7 @@ impl std::fmt::Display for ChainProblem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct VerifyReport {
     /// Entries whose hash and link were checked.
     pub checked: i64,

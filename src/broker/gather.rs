@@ -64,7 +64,7 @@ pub struct GatherRequest {
 }
 
 /// Why a dataset could not be fetched.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FetchFailure {
     #[error("no such dataset")]
@@ -92,7 +92,7 @@ pub enum FetchFailure {
 }
 
 /// The result for one dataset.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DatasetOutcome {
     pub dataset: DatasetId,
     pub agency: Option<AgencyId>,
@@ -101,7 +101,7 @@ pub struct DatasetOutcome {
     pub result: FetchResult,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum FetchResult {
     Fetched {

@@ -3,7 +3,7 @@
 //! and writes every attempt to the audit log.
 
 mod gather;
-mod http;
+pub(crate) mod http;
 mod identity;
 pub mod token;
 

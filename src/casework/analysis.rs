@@ -12,11 +12,11 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::delegation::Delegations;
 use super::http::{CaseworkApi, urgency_of};
@@ -47,19 +47,33 @@ pub struct AnalysisApi {
     pub sealer: Arc<CredentialKey>,
 }
 
-pub fn router(api: AnalysisApi) -> Router {
-    Router::new()
-        .route("/api/cases/{id}/consent", post(ask_delegation))
-        .route("/api/cases/{id}/analysis", get(analysis))
+pub fn router(api: AnalysisApi) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(ask_delegation))
+        .routes(routes!(analysis))
         .with_state(api)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Delegate {
+pub(crate) struct Delegate {
+    /// Datasets of the registry, no duplicates.
     datasets: Vec<String>,
 }
 
+/// Asks the citizen, through the platform's consent screens, to delegate
+/// these records to the case's worker.
+#[utoipa::path(post, path = "/api/cases/{id}/consent", tag = "casework",
+    security(("session_cookie" = [])),
+    params(("id" = String, Path, description = "The case id")),
+    request_body = Delegate,
+    responses(
+        (status = 201, description = "The link to hand the citizen", body = Asked),
+        (status = 400, description = "No, unknown or repeated datasets"),
+        (status = 401, description = "No session, or a level below what staff need (a step-up problem)"),
+        (status = 403, description = "Not the case's own social worker"),
+        (status = 404, description = "No such case"),
+    ))]
 async fn ask_delegation(
     Staff(staff): Staff,
     State(api): State<AnalysisApi>,
@@ -96,7 +110,8 @@ async fn ask_delegation(
     Ok((StatusCode::CREATED, axum::Json(asked)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CaseAnalysis)]
 pub(super) struct Analysis {
     case_id: String,
     reply: Reply,
@@ -104,6 +119,16 @@ pub(super) struct Analysis {
     urgency: Urgency,
 }
 
+/// The assistant's analysis on the records the citizen delegated.
+#[utoipa::path(get, path = "/api/cases/{id}/analysis", tag = "casework",
+    security(("session_cookie" = [])),
+    params(("id" = String, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "Ranked services with verdicts and reasons, vacancies, and up-to-date signals", body = Analysis),
+        (status = 401, description = "No session, or a level below what staff need (a step-up problem)"),
+        (status = 403, description = "No live delegation from the citizen, or not this member's case"),
+        (status = 404, description = "No such case"),
+    ))]
 async fn analysis(
     Staff(staff): Staff,
     State(api): State<AnalysisApi>,

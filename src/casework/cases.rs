@@ -20,14 +20,31 @@ use crate::understand::MAX_TEXT_CHARS;
 
 const NOTE_MAX_CHARS: usize = 4_000;
 
-#[derive(Deserialize)]
-pub(super) struct OpenCase {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct OpenCase {
+    #[schema(value_type = crate::ids::NationalId, required = true)]
     national_id: Option<String>,
+    /// What the citizen needs, in words (at most 2,000 characters).
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 2000, pattern = r"\S")]
     summary: Option<String>,
 }
 
+impl OpenCase {
+    /// The citizen and the summary, or a 400 naming the field at fault.
+    pub(crate) fn checked(self) -> Result<(NationalId, String), Problem> {
+        let subject = NationalId::parse(&required(self.national_id, "national_id")?)
+            .map_err(|e| invalid("national_id", format!("\"national_id\": {e}")))?;
+        let summary = bounded(
+            required(self.summary, "summary")?,
+            "summary",
+            MAX_TEXT_CHARS,
+        )?;
+        Ok((subject, summary))
+    }
+}
+
 /// A case with everything a worker reads in it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct CaseDetail {
     case: CaseView,
     signals: Signals,
@@ -50,6 +67,16 @@ async fn detail(api: &CaseworkApi, case: CaseRow) -> Result<CaseDetail, Problem>
     })
 }
 
+/// Opens a case for a citizen; its signals come from the summary.
+#[utoipa::path(post, path = "/api/cases", tag = "casework",
+    security(("session_cookie" = [])),
+    request_body = OpenCase,
+    responses(
+        (status = 201, description = "The new case", body = CaseDetail),
+        (status = 400, description = "A field is missing or invalid: the problem names it"),
+        (status = 401, description = "No session, or a level below what staff need (a step-up problem)"),
+        (status = 403, description = "Not a social worker, or in no team"),
+    ))]
 pub(super) async fn open(
     Staff(staff): Staff,
     State(api): State<CaseworkApi>,
@@ -60,13 +87,7 @@ pub(super) async fn open(
         .team
         .clone()
         .ok_or_else(|| Problem::forbidden("you belong to no team, so no case can be yours"))?;
-    let subject = NationalId::parse(&required(body.national_id, "national_id")?)
-        .map_err(|e| invalid("national_id", format!("\"national_id\": {e}")))?;
-    let summary = bounded(
-        required(body.summary, "summary")?,
-        "summary",
-        MAX_TEXT_CHARS,
-    )?;
+    let (subject, summary) = body.checked()?;
     let understanding = api
         .understander
         .understand(&summary)
@@ -96,7 +117,7 @@ pub(super) async fn open(
 
 /// One line of a queue: what it takes to choose the next case, and the
 /// citizen's ID only masked.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct QueueItem {
     position: usize,
     id: String,
@@ -108,7 +129,7 @@ pub(super) struct QueueItem {
     urgency: Urgency,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct Queue {
     cases: Vec<QueueItem>,
 }
@@ -149,6 +170,13 @@ async fn queue_of(
 }
 
 /// A worker's own open cases; a supervisor's, their team's.
+#[utoipa::path(get, path = "/api/cases/queue", tag = "casework",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Open cases, most urgent first", body = Queue),
+        (status = 401, description = "No session, or a level below what staff need (a step-up problem)"),
+        (status = 403, description = "Not a social worker or supervisor"),
+    ))]
 pub(super) async fn own_queue(
     Staff(staff): Staff,
     State(api): State<CaseworkApi>,
@@ -162,6 +190,15 @@ pub(super) async fn own_queue(
     queue_of(&api, &staff, cases).await.map(axum::Json)
 }
 
+/// A team's open cases, for its supervisor.
+#[utoipa::path(get, path = "/api/teams/{team}/queue", tag = "casework",
+    security(("session_cookie" = [])),
+    params(("team" = String, Path, description = "The team")),
+    responses(
+        (status = 200, description = "Open cases, most urgent first", body = Queue),
+        (status = 401, description = "No session, or a level below what staff need (a step-up problem)"),
+        (status = 403, description = "Not this team's supervisor"),
+    ))]
 pub(super) async fn team_queue(
     Staff(staff): Staff,
     State(api): State<CaseworkApi>,
@@ -182,6 +219,15 @@ pub(super) async fn team_queue(
     queue_of(&api, &staff, cases).await.map(axum::Json)
 }
 
+#[utoipa::path(get, path = "/api/cases/{id}", tag = "casework",
+    security(("session_cookie" = [])),
+    params(("id" = String, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "The case with its notes and referrals", body = CaseDetail),
+        (status = 401, description = "No session, or a level below what staff need (a step-up problem)"),
+        (status = 403, description = "Not active staff, or not a role or case of this member's"),
+        (status = 404, description = "No such case"),
+    ))]
 pub(super) async fn show(
     Staff(staff): Staff,
     State(api): State<CaseworkApi>,
@@ -193,18 +239,37 @@ pub(super) async fn show(
     detail(&api, case).await.map(axum::Json)
 }
 
-#[derive(Deserialize)]
-pub(super) struct NewNote {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct NewNote {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 4000, pattern = r"\S")]
     text: Option<String>,
 }
 
+impl NewNote {
+    /// The note's text, or a 400.
+    pub(crate) fn checked(self) -> Result<String, Problem> {
+        bounded(required(self.text, "text")?, "text", NOTE_MAX_CHARS)
+    }
+}
+
+#[utoipa::path(post, path = "/api/cases/{id}/notes", tag = "casework",
+    security(("session_cookie" = [])),
+    params(("id" = String, Path, description = "The case id")),
+    request_body = NewNote,
+    responses(
+        (status = 201, description = "The note", body = NoteView),
+        (status = 400, description = "No text, or too long"),
+        (status = 401, description = "No session, or a level below what staff need (a step-up problem)"),
+        (status = 403, description = "Not active staff, or not a role or case of this member's"),
+        (status = 404, description = "No such case"),
+    ))]
 pub(super) async fn add_note(
     Staff(staff): Staff,
     State(api): State<CaseworkApi>,
     Path(id): Path<String>,
     Json(body): Json<NewNote>,
 ) -> Result<(StatusCode, axum::Json<NoteView>), Problem> {
-    let text = bounded(required(body.text, "text")?, "text", NOTE_MAX_CHARS)?;
+    let text = body.checked()?;
     let case = api.case_for(&staff, &id).await?;
     let note = CaseNoteRow {
         id: new_id("note"),
@@ -222,6 +287,16 @@ pub(super) async fn add_note(
     Ok((StatusCode::CREATED, axum::Json(NoteView::from(note))))
 }
 
+#[utoipa::path(post, path = "/api/cases/{id}/close", tag = "casework",
+    security(("session_cookie" = [])),
+    params(("id" = String, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "The closed case", body = CaseView),
+        (status = 401, description = "No session, or a level below what staff need (a step-up problem)"),
+        (status = 403, description = "Not active staff, or not a role or case of this member's"),
+        (status = 404, description = "No such case"),
+        (status = 409, description = "Closed already"),
+    ))]
 pub(super) async fn close(
     Staff(staff): Staff,
     State(api): State<CaseworkApi>,

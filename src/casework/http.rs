@@ -14,9 +14,9 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::{get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::roles::{Role, StaffMember};
 use super::urgency::{Signals, Urgency, rank};
@@ -40,22 +40,19 @@ pub struct CaseworkApi {
     pub operator: OperatorToken,
 }
 
-pub fn router(api: CaseworkApi) -> Router {
-    Router::new()
-        .route("/api/admin/staff", get(staff::list).post(staff::create))
-        .route("/api/admin/staff/{id}/deactivate", post(staff::deactivate))
-        .route("/api/staff/me", get(staff::me))
-        .route("/api/cases", post(cases::open))
-        .route("/api/cases/queue", get(cases::own_queue))
-        .route("/api/teams/{team}/queue", get(cases::team_queue))
-        .route("/api/cases/{id}", get(cases::show))
-        .route("/api/cases/{id}/notes", post(cases::add_note))
-        .route("/api/cases/{id}/close", post(cases::close))
-        .route("/api/cases/{id}/referrals", post(referrals::refer))
-        .route(
-            "/api/cases/{id}/referrals/{rid}/status",
-            post(referrals::move_status),
-        )
+pub fn router(api: CaseworkApi) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(staff::list, staff::create))
+        .routes(routes!(staff::deactivate))
+        .routes(routes!(staff::me))
+        .routes(routes!(cases::open))
+        .routes(routes!(cases::own_queue))
+        .routes(routes!(cases::team_queue))
+        .routes(routes!(cases::show))
+        .routes(routes!(cases::add_note))
+        .routes(routes!(cases::close))
+        .routes(routes!(referrals::refer))
+        .routes(routes!(referrals::move_status))
         .with_state(api)
 }
 

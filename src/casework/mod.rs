@@ -14,12 +14,12 @@
 //!   [`analysis`]: asking for it, and the worker's view on the records.
 
 pub mod analysis;
-mod cases;
+pub(crate) mod cases;
 pub mod delegation;
 pub mod http;
-mod referrals;
+pub(crate) mod referrals;
 pub mod roles;
-mod staff;
+pub(crate) mod staff;
 pub mod urgency;
 #[cfg(test)]
 mod urgency_tests;

@@ -53,25 +53,48 @@ fn conflict(detail: String) -> Problem {
     Problem::new(StatusCode::CONFLICT, detail)
 }
 
-#[derive(Deserialize)]
-pub(super) struct NewReferral {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct NewReferral {
+    /// A service of the catalogue.
+    #[schema(value_type = String, required = true)]
     service_id: Option<String>,
+    #[schema(max_length = 4000)]
     note: Option<String>,
 }
 
+impl NewReferral {
+    /// The service referred to and the optional note, or a 400.
+    pub(crate) fn checked(self) -> Result<(String, Option<String>), Problem> {
+        let service_id = required(self.service_id, "service_id")?;
+        let note = self
+            .note
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty())
+            .map(|n| bounded(n, "note", NOTE_MAX_CHARS))
+            .transpose()?;
+        Ok((service_id, note))
+    }
+}
+
+/// Refers the case's citizen to a service.
+#[utoipa::path(post, path = "/api/cases/{id}/referrals", tag = "casework",
+    security(("session_cookie" = [])),
+    params(("id" = String, Path, description = "The case id")),
+    request_body = NewReferral,
+    responses(
+        (status = 201, description = "The referral", body = ReferralView),
+        (status = 400, description = "No or an unknown service, or a note too long"),
+        (status = 401, description = "No session, or a level below what staff need (a step-up problem)"),
+        (status = 403, description = "Not active staff, or not a role or case of this member's"),
+        (status = 404, description = "No such case"),
+    ))]
 pub(super) async fn refer(
     Staff(staff): Staff,
     State(api): State<CaseworkApi>,
     Path(id): Path<String>,
     Json(body): Json<NewReferral>,
 ) -> Result<(StatusCode, axum::Json<ReferralView>), Problem> {
-    let service_id = required(body.service_id, "service_id")?;
-    let note = body
-        .note
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty())
-        .map(|n| bounded(n, "note", NOTE_MAX_CHARS))
-        .transpose()?;
+    let (service_id, note) = body.checked()?;
     let case = api.case_for(&staff, &id).await?;
     if case.status != "open" {
         return Err(conflict(format!("case {id} is closed")));
@@ -131,24 +154,54 @@ async fn may_move(
     Ok(owner.as_deref() == Some(agency.as_str()))
 }
 
-#[derive(Deserialize)]
-pub(super) struct StatusChange {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct StatusChange {
+    #[schema(value_type = String, required = true, pattern = "^(referred|accepted|done)$")]
     status: Option<String>,
 }
 
+impl StatusChange {
+    /// The status asked for, or a 400.
+    fn checked(self) -> Result<Status, Problem> {
+        let raw = required(self.status, "status")?;
+        Status::parse(&raw).ok_or_else(|| {
+            invalid(
+                "status",
+                format!("\"status\" is one of referred, accepted, done, not {raw:?}"),
+            )
+        })
+    }
+
+    /// Whether the body names a status a referral can have; what the
+    /// handler checks before anything is read or stored.
+    pub(crate) fn check(self) -> Result<(), Problem> {
+        self.checked().map(|_| ())
+    }
+}
+
+/// Moves a referral on: referred, accepted, done.
+#[utoipa::path(post, path = "/api/cases/{id}/referrals/{rid}/status", tag = "casework",
+    security(("session_cookie" = [])),
+    params(
+        ("id" = String, Path, description = "The case id"),
+        ("rid" = String, Path, description = "The referral id"),
+    ),
+    request_body = StatusChange,
+    responses(
+        (status = 200, description = "The referral in its new status", body = ReferralView),
+        (status = 400, description = "No or an unknown status"),
+        (status = 401, description = "No session, or a level below what staff need (a step-up problem)"),
+        (status = 403, description = "Not active staff, or not a role or case of this member's"),
+        (status = 404, description = "No such case or referral"),
+        (status = 409, description = "The referral cannot move to that status from where it is"),
+    ))]
 pub(super) async fn move_status(
     Staff(staff): Staff,
     State(api): State<CaseworkApi>,
     Path((id, rid)): Path<(String, String)>,
     Json(body): Json<StatusChange>,
 ) -> Result<axum::Json<ReferralView>, Problem> {
-    let raw = required(body.status, "status")?;
-    let target = Status::parse(&raw).ok_or_else(|| {
-        invalid(
-            "status",
-            format!("\"status\" is one of referred, accepted, done, not {raw:?}"),
-        )
-    })?;
+    let target = body.checked()?;
     let case = api.case_or_404(&id).await?;
     let referral = api
         .store

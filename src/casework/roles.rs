@@ -20,7 +20,7 @@ use crate::store::{StaffRow, Store};
 /// The level every staff request needs: personal data of others is at stake.
 pub const STAFF_LEVEL: Level = Level::Substantial;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     SocialWorker,
@@ -68,11 +68,12 @@ impl FromStr for Role {
 }
 
 /// A staff member as the rest of casework sees one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StaffMember {
     pub id: String,
     /// Shown masked: a staff list is no place for whole ID numbers.
     #[serde(serialize_with = "masked")]
+    #[schema(value_type = String, example = "A*****6789")]
     pub national_id: NationalId,
     pub name: String,
     pub role: Role,

@@ -15,13 +15,24 @@ use crate::store::StaffRow;
 
 const NAME_MAX_CHARS: usize = 100;
 
-#[derive(Deserialize)]
-pub(super) struct NewStaff {
+/// A new staff account. Fields are read as optional so that a missing one
+/// gets a 400 naming it; the schema says what is required.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct NewStaff {
+    /// 2 to 64 of a-z, 0-9 and '-', starting with a letter.
+    #[schema(value_type = String, required = true, pattern = "^[a-z][a-z0-9-]{1,63}$")]
     id: Option<String>,
+    #[schema(value_type = crate::ids::NationalId, required = true)]
     national_id: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
     name: Option<String>,
+    #[schema(value_type = Role, required = true)]
     role: Option<String>,
+    /// Needed for a social worker or supervisor; a slug like `id`.
+    #[schema(value_type = Option<String>, pattern = "^[a-z][a-z0-9-]{1,63}$")]
     team: Option<String>,
+    /// Needed for an agency admin.
+    #[schema(value_type = Option<crate::ids::AgencyId>)]
     agency: Option<String>,
 }
 
@@ -43,7 +54,7 @@ fn slug(value: String, field: &str) -> Result<String, Problem> {
     }
 }
 
-fn validate(body: NewStaff) -> Result<StaffRow, Problem> {
+pub(crate) fn validate(body: NewStaff) -> Result<StaffRow, Problem> {
     let id = slug(required(body.id, "id")?, "id")?;
     let national_id = NationalId::parse(&required(body.national_id, "national_id")?)
         .map_err(|e| invalid("national_id", format!("\"national_id\": {e}")))?;
@@ -107,6 +118,17 @@ async fn record(
         .map_err(|e| Problem::internal(&e))
 }
 
+/// Creates a staff account.
+#[utoipa::path(post, path = "/api/admin/staff", tag = "casework",
+    security(("operator_token" = []), ("session_cookie" = [])),
+    request_body = NewStaff,
+    responses(
+        (status = 201, description = "Created", body = StaffMember),
+        (status = 400, description = "A field is missing or invalid: the problem names it"),
+        (status = 401, description = "No or a wrong operator token, or no session"),
+        (status = 403, description = "Not staff with the operator role"),
+        (status = 409, description = "The id or the national ID has an account already"),
+    ))]
 pub(super) async fn create(
     admin: Admin,
     State(api): State<CaseworkApi>,
@@ -136,6 +158,14 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, axum::Json(StaffMember::from_row(row)?)))
 }
 
+/// Every staff account.
+#[utoipa::path(get, path = "/api/admin/staff", tag = "casework",
+    security(("operator_token" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The staff", body = [StaffMember]),
+        (status = 401, description = "No or a wrong operator token, or no session"),
+        (status = 403, description = "Not staff with the operator role"),
+    ))]
 pub(super) async fn list(
     _: Admin,
     State(api): State<CaseworkApi>,
@@ -151,6 +181,16 @@ pub(super) async fn list(
         .map(axum::Json)
 }
 
+#[utoipa::path(post, path = "/api/admin/staff/{id}/deactivate", tag = "casework",
+    security(("operator_token" = []), ("session_cookie" = [])),
+    params(("id" = String, Path, description = "The staff id")),
+    responses(
+        (status = 200, description = "Deactivated", body = StaffMember),
+        (status = 401, description = "No or a wrong operator token, or no session"),
+        (status = 403, description = "Not staff with the operator role"),
+        (status = 404, description = "No such staff member"),
+        (status = 409, description = "Deactivated already"),
+    ))]
 pub(super) async fn deactivate(
     admin: Admin,
     State(api): State<CaseworkApi>,
@@ -178,6 +218,14 @@ pub(super) async fn deactivate(
     Ok(axum::Json(StaffMember::from_row(row)?))
 }
 
+/// The calling staff member.
+#[utoipa::path(get, path = "/api/staff/me", tag = "casework",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Who the session's staff member is", body = StaffMember),
+        (status = 401, description = "No session, or a level below what staff need (a step-up problem)"),
+        (status = 403, description = "Not active staff"),
+    ))]
 pub(super) async fn me(Staff(member): Staff) -> axum::Json<StaffMember> {
     axum::Json(member)
 }

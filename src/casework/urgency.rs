@@ -24,7 +24,7 @@ const RECENT_JOB_LOSS_DAYS: i64 = 183;
 const UNSPECIFIED_CRISIS: &str = "unspecified";
 
 /// What is known about a case's urgency.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct Signals {
     /// The kind of crisis the summary signals (`suicide`, ...), if any.
@@ -173,7 +173,7 @@ fn lost_job_recently(history: Option<&Value>, date: Date) -> bool {
 }
 
 /// One reason for a case's place in the queue, in both languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Reason {
     pub code: String,
     pub zh_tw: String,
@@ -181,7 +181,7 @@ pub struct Reason {
 }
 
 /// Where a case stands and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Urgency {
     /// 1: a crisis; 2: two or more vulnerabilities; 3: one; 4: none.
     pub tier: u8,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::clock::format_ms;
 use crate::store::{CaseNoteRow, CaseRow, ReferralRow};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     pub id: String,
     /// The citizen's national ID: the case's worker needs it whole.
@@ -33,7 +33,7 @@ impl From<CaseRow> for CaseView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NoteView {
     pub id: String,
     pub author: String,
@@ -52,7 +52,7 @@ impl From<CaseNoteRow> for NoteView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReferralView {
     pub id: String,
     pub service_id: String,

@@ -21,7 +21,7 @@ use crate::http::{Body, Problem};
 use crate::spec::DatasetRegistry;
 
 /// One problem, placed where the editor shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Located {
     pub service: Option<String>,
     pub condition: Option<String>,
@@ -103,7 +103,7 @@ pub fn locate(service: &Service, problems: &[String]) -> Vec<Located> {
 }
 
 /// One rule test as run now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TestResult {
     pub name: String,
     pub expect: String,
@@ -155,9 +155,50 @@ pub fn run_tests(
     Some(results)
 }
 
+/// The dry run's answer (built with `json!`; this documents it).
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct DryRun {
+    valid: bool,
+    exists: bool,
+    /// The service as read; null when the text is not one.
+    service: Option<Service>,
+    problems: Vec<String>,
+    errors: Vec<Located>,
+    /// Null when a condition does not compile, so no test can run.
+    tests: Option<Vec<TestResult>>,
+}
+
+/// The calling agency's services (built with `json!`; this documents it).
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct Mine {
+    agency: String,
+    services: Vec<MineEntry>,
+}
+
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct MineEntry {
+    id: String,
+    service: Service,
+    /// The service as YAML, in the catalogue files' field order.
+    yaml: String,
+}
+
 /// The dry run: the checks a `POST` or `PUT` of the service would pass
 /// through, on YAML (`application/yaml`) or JSON, answered 200 whether
 /// the service is valid or not, since that is the question asked.
+#[utoipa::path(post, path = "/api/catalog/validate", tag = "catalog",
+    security(("agency_token" = [])),
+    request_body(description = "A service, as JSON or YAML", content(
+        (Service = "application/json"),
+        (String = "application/yaml"),
+    )),
+    responses(
+        (status = 200, description = "The checks' outcome, valid or not", body = DryRun),
+        (status = 401, description = "No or an unknown agency token"),
+    ))]
 pub(super) async fn validate(
     Agency(agency): Agency,
     State(api): State<CatalogApi>,
@@ -202,6 +243,12 @@ pub(super) async fn validate(
 
 /// The calling agency and every service it maintains, each also as YAML
 /// in the catalogue files' field order, for an editor to start from.
+#[utoipa::path(get, path = "/api/catalog/mine", tag = "catalog",
+    security(("agency_token" = [])),
+    responses(
+        (status = 200, description = "The agency and its services", body = Mine),
+        (status = 401, description = "No or an unknown agency token"),
+    ))]
 pub(super) async fn mine(
     Agency(agency): Agency,
     State(api): State<CatalogApi>,

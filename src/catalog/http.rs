@@ -16,12 +16,12 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::dry_run;
 use super::validate::validate_service;
@@ -44,17 +44,31 @@ pub struct CatalogApi {
     pub operator: OperatorToken,
 }
 
-pub fn router(api: CatalogApi) -> Router {
-    Router::new()
-        .route("/api/catalog/services", get(list).post(create))
-        .route(
-            "/api/catalog/services/{id}",
-            get(show).put(replace).delete(remove),
-        )
-        .route("/api/catalog/validate", post(dry_run::validate))
-        .route("/api/catalog/mine", get(dry_run::mine))
-        .route("/api/admin/agencies/{agency}/token", post(issue_token))
+pub fn router(api: CatalogApi) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, replace, remove))
+        .routes(routes!(dry_run::validate))
+        .routes(routes!(dry_run::mine))
+        .routes(routes!(issue_token))
         .with_state(api)
+}
+
+/// A service with the agency that maintains it, as every answer here
+/// shows one (built with `json!`; this documents it).
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+pub(super) struct CatalogEntry {
+    agency: Option<String>,
+    service: Service,
+}
+
+/// A new agency token, shown once.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct IssuedToken {
+    agency: String,
+    token: String,
 }
 
 /// The agency a request's bearer token belongs to.
@@ -138,6 +152,9 @@ pub async fn current(store: &dyn Store, tables: &Tables) -> Result<Catalog, Prob
     Ok(Catalog::from_services(services, tables.clone()))
 }
 
+/// Every service of the catalogue.
+#[utoipa::path(get, path = "/api/catalog/services", tag = "catalog",
+    responses((status = 200, description = "The catalogue", body = [CatalogEntry])))]
 async fn list(State(api): State<CatalogApi>) -> Result<axum::Json<Vec<Value>>, Problem> {
     let catalog = current(api.store.as_ref(), &api.tables).await?;
     Ok(axum::Json(
@@ -149,6 +166,13 @@ async fn list(State(api): State<CatalogApi>) -> Result<axum::Json<Vec<Value>>, P
     ))
 }
 
+/// One service.
+#[utoipa::path(get, path = "/api/catalog/services/{id}", tag = "catalog",
+    params(("id" = String, Path, description = "The service's id")),
+    responses(
+        (status = 200, description = "The service", body = CatalogEntry),
+        (status = 404, description = "No such service"),
+    ))]
 async fn show(
     State(api): State<CatalogApi>,
     Path(id): Path<String>,
@@ -225,6 +249,18 @@ fn row(agency: &str, service: &Service) -> Result<CatalogRow, Problem> {
     })
 }
 
+/// Adds a service, after the checks of `navigator catalog validate`.
+#[utoipa::path(post, path = "/api/catalog/services", tag = "catalog",
+    security(("agency_token" = [])),
+    request_body = Service,
+    responses(
+        (status = 201, description = "Added", body = CatalogEntry),
+        (status = 400, description = "The service does not validate: `problems` and `errors` say where"),
+        (status = 401, description = "No or an unknown agency token"),
+        (status = 409, description = "A service of this id exists"),
+        (status = 415, description = "The body is not `application/json`"),
+        (status = 422, description = "The body is not a service"),
+    ))]
 async fn create(
     Agency(agency): Agency,
     State(api): State<CatalogApi>,
@@ -278,6 +314,20 @@ async fn owned(api: &CatalogApi, agency: &str, id: &str) -> Result<(), Problem> 
     Ok(())
 }
 
+/// Replaces one of the agency's own services.
+#[utoipa::path(put, path = "/api/catalog/services/{id}", tag = "catalog",
+    security(("agency_token" = [])),
+    params(("id" = String, Path, description = "The service's id")),
+    request_body = Service,
+    responses(
+        (status = 200, description = "Replaced", body = CatalogEntry),
+        (status = 400, description = "The ids differ, or the service does not validate"),
+        (status = 401, description = "No or an unknown agency token"),
+        (status = 403, description = "Another agency's service"),
+        (status = 404, description = "No such service"),
+        (status = 415, description = "The body is not `application/json`"),
+        (status = 422, description = "The body is not a service"),
+    ))]
 async fn replace(
     Agency(agency): Agency,
     State(api): State<CatalogApi>,
@@ -304,6 +354,16 @@ async fn replace(
     Ok(axum::Json(json!({"agency": agency, "service": service})))
 }
 
+/// Removes one of the agency's own services.
+#[utoipa::path(delete, path = "/api/catalog/services/{id}", tag = "catalog",
+    security(("agency_token" = [])),
+    params(("id" = String, Path, description = "The service's id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No or an unknown agency token"),
+        (status = 403, description = "Another agency's service"),
+        (status = 404, description = "No such service"),
+    ))]
 async fn remove(
     Agency(agency): Agency,
     State(api): State<CatalogApi>,
@@ -318,6 +378,15 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Issues (or replaces) an agency's catalogue token.
+#[utoipa::path(post, path = "/api/admin/agencies/{agency}/token", tag = "catalog",
+    security(("operator_token" = [])),
+    params(("agency" = String, Path, description = "2 to 64 of a-z, 0-9, '.', '-'", pattern = "^[a-z0-9.-]{2,64}$")),
+    responses(
+        (status = 201, description = "The token, shown this once", body = IssuedToken),
+        (status = 400, description = "A malformed agency id"),
+        (status = 401, description = "No or a wrong operator token"),
+    ))]
 async fn issue_token(
     _: Operator,
     State(api): State<CatalogApi>,

@@ -31,14 +31,14 @@ pub enum CatalogError {
     Other(String),
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct Localised {
     #[serde(rename = "zh-TW")]
     pub zh_tw: String,
     pub en: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct Condition {
     pub id: String,
     pub cel: String,
@@ -50,7 +50,7 @@ pub struct Condition {
     pub if_false: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct RuleTest {
     pub name: String,
     #[serde(default)]
@@ -60,7 +60,7 @@ pub struct RuleTest {
     pub date: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct Service {
     pub id: String,
     pub name: Localised,
@@ -86,7 +86,9 @@ pub struct Service {
     pub excludes: Vec<String>,
     #[serde(default)]
     pub tests: Vec<RuleTest>,
+    /// Fields the format may grow; kept as given.
     #[serde(flatten)]
+    #[schema(ignore)]
     pub other: BTreeMap<String, serde_json::Value>,
 }
 

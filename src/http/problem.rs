@@ -5,17 +5,23 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+/// An RFC 9457 problem: what went wrong, for a person to read; some carry
+/// extension members a client can act on.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// A URI reference naming the kind of problem (`about:blank` when the
+    /// status says it all).
     #[serde(rename = "type")]
     pub kind: String,
     pub title: String,
     #[serde(serialize_with = "serialize_status")]
+    #[schema(value_type = u16, minimum = 400, maximum = 599)]
     pub status: StatusCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Extension members (RFC 9457 §3.2) a client can act on.
     #[serde(flatten, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[schema(ignore)]
     pub extensions: serde_json::Map<String, serde_json::Value>,
     /// Seconds after which trying again may succeed (`Retry-After`).
     #[serde(skip)]

@@ -36,13 +36,16 @@ const CHALLENGE_TTL_MS: i64 = 2 * 60 * 1000;
 /// A card certificate is a few kilobytes; anything far larger is not one.
 const MAX_CERTIFICATE_BYTES: usize = 16 * 1024;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct CardChallenge {
     challenge_id: String,
     challenge: String,
     expires_at: String,
 }
 
+/// A fresh challenge for the citizen card to sign.
+#[utoipa::path(post, path = "/api/identity/card/challenge", tag = "identity",
+    responses((status = 201, description = "The challenge (base64) and when it expires", body = CardChallenge)))]
 pub(super) async fn challenge(
     State(api): State<IdentityApi>,
 ) -> Result<(StatusCode, axum::Json<CardChallenge>), Problem> {
@@ -69,9 +72,10 @@ pub(super) async fn challenge(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct CardLogin {
+pub(crate) struct CardLogin {
+    #[schema(value_type = crate::ids::NationalId)]
     national_id: String,
     challenge_id: String,
     certificate: String,
@@ -87,16 +91,36 @@ fn decode(what: &str, text: &str, max: usize) -> Result<Vec<u8>, Problem> {
         .map_err(|_| Problem::bad_request(format!("{what} must be base64")))
 }
 
+impl CardLogin {
+    /// The citizen, the certificate's DER and the signature, or a 400.
+    pub(crate) fn decoded(&self) -> Result<(NationalId, Vec<u8>, Vec<u8>), Problem> {
+        let subject = NationalId::parse(self.national_id.trim())
+            .map_err(|e| Problem::bad_request(e.to_string()))?;
+        let certificate = decode("certificate", &self.certificate, MAX_CERTIFICATE_BYTES)?;
+        let signature = decode("signature", &self.signature, 1024)?;
+        Ok((subject, certificate, signature))
+    }
+}
+
+/// Logs in (or steps up) at level `high` with the citizen card: its
+/// certificate and its signature over the challenge, both base64.
+#[utoipa::path(post, path = "/api/identity/card/login", tag = "identity",
+    request_body = CardLogin,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = super::http::SessionView),
+        (status = 400, description = "A malformed ID, certificate or signature"),
+        (status = 401, description = "The certificate or signature does not verify, or the challenge is unknown"),
+        (status = 403, description = "Logged in as someone else"),
+        (status = 422, description = "A field is missing"),
+        (status = 429, description = "Too many failures: locked out for a while"),
+    ))]
 pub(super) async fn login(
     State(api): State<IdentityApi>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     MaybeSession(current): MaybeSession,
     Json(body): Json<CardLogin>,
 ) -> Result<Response, Problem> {
-    let subject = NationalId::parse(body.national_id.trim())
-        .map_err(|e| Problem::bad_request(e.to_string()))?;
-    let certificate = decode("certificate", &body.certificate, MAX_CERTIFICATE_BYTES)?;
-    let signature = decode("signature", &body.signature, 1024)?;
+    let (subject, certificate, signature) = body.decoded()?;
     if current.as_ref().is_some_and(|s| s.subject != subject) {
         return Err(Problem::forbidden(
             "you are logged in as someone else; log out first",
@@ -190,6 +214,11 @@ async fn record(
 
 /// The issuing CA's CRL (DER, RFC 2585), so that anyone can check what
 /// the server checks.
+#[utoipa::path(get, path = "/pki/citizen-ca.crl", tag = "identity",
+    responses(
+        (status = 200, description = "The CRL, DER", content_type = "application/pkix-crl", body = Vec<u8>),
+        (status = 404, description = "No CRL is configured"),
+    ))]
 pub(super) async fn published_crl(State(api): State<IdentityApi>) -> Response {
     let Some(crl) = api.card_trust.published_crls().first() else {
         return Problem::not_found("no CRL is configured").into_response();

@@ -15,13 +15,13 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{ConnectInfo, FromRef, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::session::{CitizenSession, Session, SessionPolicy, Sessions};
 use super::{card, lockout, passkey, records};
@@ -59,34 +59,22 @@ pub fn router(
     broker: Broker,
     audit: AuditLog,
     settings: IdentitySettings,
-) -> Router {
-    Router::new()
-        .route("/api/identity/knowledge", post(knowledge_login))
-        .route("/api/identity/logout", post(logout))
-        .route("/api/identity/totp/enroll", post(super::totp::enroll))
-        .route("/api/identity/totp/verify", post(super::totp::verify))
-        .route(
-            "/api/identity/passkey/register/start",
-            post(passkey::register_start),
-        )
-        .route(
-            "/api/identity/passkey/register/finish",
-            post(passkey::register_finish),
-        )
-        .route(
-            "/api/identity/passkey/login/start",
-            post(passkey::login_start),
-        )
-        .route(
-            "/api/identity/passkey/login/finish",
-            post(passkey::login_finish),
-        )
-        .route("/api/identity/card/challenge", post(card::challenge))
-        .route("/api/identity/card/login", post(card::login))
-        .route("/pki/citizen-ca.crl", get(card::published_crl))
-        .route("/api/me", get(me))
-        .route("/api/me/trail", get(my_trail))
-        .route("/api/me/datasets/{dataset}", get(records::own_record))
+) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(knowledge_login))
+        .routes(routes!(logout))
+        .routes(routes!(super::totp::enroll))
+        .routes(routes!(super::totp::verify))
+        .routes(routes!(passkey::register_start))
+        .routes(routes!(passkey::register_finish))
+        .routes(routes!(passkey::login_start))
+        .routes(routes!(passkey::login_finish))
+        .routes(routes!(card::challenge))
+        .routes(routes!(card::login))
+        .routes(routes!(card::published_crl))
+        .routes(routes!(me))
+        .routes(routes!(my_trail))
+        .routes(routes!(records::own_record))
         .with_state(IdentityApi {
             sessions: Sessions {
                 store,
@@ -100,16 +88,18 @@ pub fn router(
         })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct KnowledgeFactors {
+pub(crate) struct KnowledgeFactors {
+    #[schema(value_type = crate::ids::NationalId)]
     national_id: String,
     nhi_card_number: String,
     id_issue_date: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct SessionView {
+    /// The citizen's national ID, masked.
     subject: String,
     level: Level,
     level_at: String,
@@ -141,15 +131,33 @@ pub(super) fn session_reply(
     (headers, axum::Json(SessionView::of(session))).into_response()
 }
 
+impl KnowledgeFactors {
+    /// The citizen the factors are for, or a 400.
+    pub(crate) fn subject(&self) -> Result<NationalId, Problem> {
+        NationalId::parse(self.national_id.trim()).map_err(|e| Problem::bad_request(e.to_string()))
+    }
+}
+
 const NO_MATCH: &str = "these details do not match the household registry's records";
 
+/// Logs in at level `low` with knowledge factors: the ID number, the
+/// health-insurance card number and the ID card's issue date.
+#[utoipa::path(post, path = "/api/identity/knowledge", tag = "identity",
+    request_body = KnowledgeFactors,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = SessionView,
+            headers(("set-cookie" = String, description = "The session cookie"))),
+        (status = 400, description = "A malformed ID number"),
+        (status = 401, description = "The details do not match (the same words whether or not the ID exists)"),
+        (status = 422, description = "A field is missing"),
+        (status = 429, description = "Too many failures: locked out for a while"),
+    ))]
 async fn knowledge_login(
     State(api): State<IdentityApi>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(factors): Json<KnowledgeFactors>,
 ) -> Result<Response, Problem> {
-    let subject = NationalId::parse(factors.national_id.trim())
-        .map_err(|e| Problem::bad_request(e.to_string()))?;
+    let subject = factors.subject()?;
     let store = api.sessions.store.as_ref();
     let keys = lockout::keys(&subject, peer.ip());
     if lockout::locked(store, &keys)
@@ -183,11 +191,19 @@ async fn knowledge_login(
     Ok(session_reply(&api.sessions, &session, Some(&token)))
 }
 
+/// The session: whose (masked), its level and deadlines.
+#[utoipa::path(get, path = "/api/me", tag = "identity",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The session", body = SessionView),
+        (status = 401, description = "No session, or it has ended"),
+    ))]
 async fn me(CitizenSession(session): CitizenSession) -> axum::Json<SessionView> {
     axum::Json(SessionView::of(&session))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = OwnTrailEntry)]
 struct TrailEntry {
     at: String,
     event: String,
@@ -214,6 +230,12 @@ impl From<Entry> for TrailEntry {
 
 /// The citizen's own trail; the subject comes from the session, never from
 /// the request, so nobody can ask for another's.
+#[utoipa::path(get, path = "/api/me/trail", tag = "identity",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Every audit entry about the citizen", body = [TrailEntry]),
+        (status = 401, description = "No session, or it has ended"),
+    ))]
 async fn my_trail(
     State(audit): State<AuditLog>,
     CitizenSession(session): CitizenSession,
@@ -227,6 +249,13 @@ async fn my_trail(
     ))
 }
 
+/// Ends the session and clears its cookie.
+#[utoipa::path(post, path = "/api/identity/logout", tag = "identity",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = "No session, or it has ended"),
+    ))]
 async fn logout(
     State(sessions): State<Sessions>,
     CitizenSession(session): CitizenSession,

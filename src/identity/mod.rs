@@ -6,14 +6,14 @@
 //! Failed attempts lock a citizen and an address out for a while, and every
 //! attempt is in the audit log.
 
-mod card;
+pub(crate) mod card;
 mod events;
-mod http;
+pub(crate) mod http;
 pub mod lockout;
 mod passkey;
 mod records;
 pub mod session;
-mod totp;
+pub(crate) mod totp;
 
 pub use http::{IdentitySettings, router};
 pub use records::{STEP_UP, step_up};

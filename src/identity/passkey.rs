@@ -52,6 +52,25 @@ pub(super) struct Finish<T> {
     credential: T,
 }
 
+/// A started ceremony as documented: WebAuthn's options are webauthn-rs's
+/// types, shown as objects.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct CeremonyStarted {
+    ceremony_id: String,
+    /// `PublicKeyCredentialCreationOptions` or `…RequestOptions` (WebAuthn).
+    options: serde_json::Value,
+}
+
+/// The browser's answer to a ceremony, as documented.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct CeremonyFinish {
+    ceremony_id: String,
+    /// The `PublicKeyCredential` the authenticator made (WebAuthn JSON).
+    credential: serde_json::Value,
+}
+
 fn credential_key(id: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(id)
 }
@@ -122,6 +141,13 @@ async fn resume<T: serde::de::DeserializeOwned>(
 
 const STALE: &str = "this ceremony has expired or was already finished; start again";
 
+/// Starts registering a passkey for the logged-in citizen.
+#[utoipa::path(post, path = "/api/identity/passkey/register/start", tag = "identity",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 201, description = "The ceremony and WebAuthn's creation options", body = CeremonyStarted),
+        (status = 401, description = "No session, or it has ended"),
+    ))]
 pub(super) async fn register_start(
     State(api): State<IdentityApi>,
     CitizenSession(session): CitizenSession,
@@ -146,6 +172,17 @@ pub(super) async fn register_start(
     ))
 }
 
+/// Finishes registering a passkey.
+#[utoipa::path(post, path = "/api/identity/passkey/register/finish", tag = "identity",
+    security(("session_cookie" = [])),
+    request_body = CeremonyFinish,
+    responses(
+        (status = 201, description = "The passkey is registered"),
+        (status = 400, description = "The credential does not verify"),
+        (status = 401, description = "No session, or it has ended"),
+        (status = 409, description = "The ceremony expired or was finished already"),
+        (status = 422, description = "A field is missing or not a credential"),
+    ))]
 pub(super) async fn register_finish(
     State(api): State<IdentityApi>,
     CitizenSession(session): CitizenSession,
@@ -207,6 +244,14 @@ pub(super) async fn register_finish(
     Ok(StatusCode::CREATED.into_response())
 }
 
+/// Starts a passkey login (a step-up of the current session).
+#[utoipa::path(post, path = "/api/identity/passkey/login/start", tag = "identity",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 201, description = "The ceremony and WebAuthn's request options", body = CeremonyStarted),
+        (status = 401, description = "No session, or it has ended"),
+        (status = 409, description = "No passkey registered"),
+    ))]
 pub(super) async fn login_start(
     State(api): State<IdentityApi>,
     CitizenSession(session): CitizenSession,
@@ -236,6 +281,17 @@ pub(super) async fn login_start(
     ))
 }
 
+/// Finishes a passkey login: the session rises to `high`.
+#[utoipa::path(post, path = "/api/identity/passkey/login/finish", tag = "identity",
+    security(("session_cookie" = [])),
+    request_body = CeremonyFinish,
+    responses(
+        (status = 200, description = "The raised session; a new cookie", body = super::http::SessionView),
+        (status = 401, description = "No session, or the assertion does not verify"),
+        (status = 409, description = "The ceremony expired or was finished already"),
+        (status = 422, description = "A field is missing or not a credential"),
+        (status = 429, description = "Too many failures: locked out for a while"),
+    ))]
 pub(super) async fn login_finish(
     State(api): State<IdentityApi>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

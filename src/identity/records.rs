@@ -39,12 +39,23 @@ pub fn step_up(current: Level, required: Level, retry: &str) -> Problem {
     .with("retry", retry)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct OwnRecord {
     #[serde(flatten)]
     outcome: DatasetOutcome,
 }
 
+/// The citizen's own record of one dataset, fetched through the broker;
+/// a dataset above the session's level asks for a step-up.
+#[utoipa::path(get, path = "/api/me/datasets/{dataset}", tag = "identity",
+    security(("session_cookie" = [])),
+    params(("dataset" = crate::ids::DatasetId, Path, description = "A dataset of the registry")),
+    responses(
+        (status = 200, description = "The outcome: the record, or why it could not be fetched", body = OwnRecord),
+        (status = 400, description = "A malformed dataset id"),
+        (status = 401, description = "No session, or the dataset needs a higher level: a `/problems/step-up` problem names the factors"),
+        (status = 404, description = "No such dataset"),
+    ))]
 pub(super) async fn own_record(
     State(api): State<IdentityApi>,
     CitizenSession(session): CitizenSession,

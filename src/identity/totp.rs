@@ -46,13 +46,21 @@ fn totp_for(secret_base32: &str, subject: &NationalId) -> Result<TOTP, Problem> 
     .map_err(|e| Problem::internal(&e))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct Enrolment {
     secret: String,
     otpauth_url: String,
     qr_svg: String,
 }
 
+/// Starts setting up an authenticator app: its secret, as a URL and a QR code.
+#[utoipa::path(post, path = "/api/identity/totp/enroll", tag = "identity",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The new secret, to confirm with a code", body = Enrolment),
+        (status = 401, description = "No session, or it has ended"),
+        (status = 409, description = "An authenticator is set up already"),
+    ))]
 pub(super) async fn enroll(
     State(api): State<IdentityApi>,
     CitizenSession(session): CitizenSession,
@@ -109,12 +117,25 @@ pub(super) async fn enroll(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Code {
+pub(crate) struct Code {
+    /// The authenticator's six digits.
+    #[schema(example = "123456")]
     code: String,
 }
 
+/// A code from the authenticator: confirms the enrolment and raises the
+/// session to `substantial`.
+#[utoipa::path(post, path = "/api/identity/totp/verify", tag = "identity",
+    security(("session_cookie" = [])),
+    request_body = Code,
+    responses(
+        (status = 200, description = "The raised session; a new cookie", body = super::http::SessionView),
+        (status = 401, description = "No session, or a wrong code"),
+        (status = 409, description = "No authenticator set up"),
+        (status = 429, description = "Too many failures: locked out for a while"),
+    ))]
 pub(super) async fn verify(
     State(api): State<IdentityApi>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -17,7 +17,9 @@ use crate::secrets::same_secret;
 /// The `dataset` claim of a token for the knowledge check.
 pub const IDENTITY_SCOPE: &str = "identity.knowledge_factors";
 
-#[derive(Deserialize)]
+/// Either `nhi_card_number` with `id_issue_date`, or `holder_name` alone.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = RegistryIdentityFactors)]
 #[serde(deny_unknown_fields)]
 pub(super) struct KnowledgeFactors {
     #[serde(default)]
@@ -28,12 +30,25 @@ pub(super) struct KnowledgeFactors {
     holder_name: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RegistryIdentityMatch)]
 pub(super) struct Verdict {
     #[serde(rename = "match")]
     matches: bool,
 }
 
+/// Whether the factors belong to this ID number: only yes or no, the
+/// same for an ID number the registry does not know.
+#[utoipa::path(post, path = "/v1/identity/{subject}/verify", tag = "providers",
+    security(("broker_token" = [])),
+    params(("subject" = NationalId, Path, description = "The citizen's national ID")),
+    request_body = KnowledgeFactors,
+    responses(
+        (status = 200, description = "Whether they match", body = Verdict),
+        (status = 400, description = "A malformed ID, or neither pair of factors"),
+        (status = 401, description = "No broker token, or it is expired, used, or for another agency, dataset or citizen"),
+        (status = 422, description = "An unknown field"),
+    ))]
 pub(super) async fn verify(
     State(provider): State<Provider>,
     headers: HeaderMap,

@@ -6,13 +6,13 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
-use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::broker::token::{ProviderClaims, TokenVerifier};
 use crate::citizens::CitizenDirectory;
@@ -70,14 +70,14 @@ impl Provider {
         &self.inner.agency
     }
 
-    pub fn router(self) -> Router {
-        let router = Router::new()
-            .route("/v1/datasets", get(list_datasets))
-            .route("/v1/datasets/{dataset}/records/{subject}", get(record));
+    pub fn router(self) -> OpenApiRouter {
+        let router = OpenApiRouter::new()
+            .routes(routes!(list_datasets))
+            .routes(routes!(record));
         // The registry that holds household registration checks identities.
         let household = DatasetId::parse(IDENTITY_HOLDER).ok();
         let router = if household.is_some_and(|d| self.inner.datasets.contains(&d)) {
-            router.route("/v1/identity/{subject}/verify", post(identity::verify))
+            router.routes(routes!(identity::verify))
         } else {
             router
         };
@@ -223,12 +223,15 @@ fn bearer(headers: &HeaderMap) -> Result<&str, Problem> {
         .ok_or_else(|| Problem::unauthorized("a bearer token signed by the broker is required"))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct DatasetList {
     agency: String,
     datasets: Vec<String>,
 }
 
+/// The datasets this agency serves.
+#[utoipa::path(get, path = "/v1/datasets", tag = "providers",
+    responses((status = 200, description = "The agency and its datasets", body = DatasetList)))]
 async fn list_datasets(State(provider): State<Provider>) -> axum::Json<DatasetList> {
     axum::Json(DatasetList {
         agency: provider.inner.agency.to_string(),
@@ -241,6 +244,20 @@ async fn list_datasets(State(provider): State<Provider>) -> axum::Json<DatasetLi
     })
 }
 
+/// One citizen's record of one dataset, for a single-use token the broker
+/// signed for exactly that dataset and citizen.
+#[utoipa::path(get, path = "/v1/datasets/{dataset}/records/{subject}", tag = "providers",
+    security(("broker_token" = [])),
+    params(
+        ("dataset" = DatasetId, Path, description = "A dataset this agency serves"),
+        ("subject" = NationalId, Path, description = "The citizen's national ID"),
+    ),
+    responses(
+        (status = 200, description = "The record, in the dataset's own shape", body = Object),
+        (status = 400, description = "A malformed dataset id or national ID"),
+        (status = 401, description = "No broker token, or it is expired, used, or for another agency, dataset or citizen"),
+        (status = 404, description = "The agency does not serve the dataset, or has no record of the citizen"),
+    ))]
 async fn record(
     State(provider): State<Provider>,
     headers: HeaderMap,

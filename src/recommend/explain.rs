@@ -7,7 +7,7 @@ use crate::catalog::rules::{Judgement, Truth, Verdict};
 use crate::catalog::{Localised, Service};
 use crate::understand::language::Language;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Recommendation {
     pub service: String,
     pub name: String,

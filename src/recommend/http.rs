@@ -12,12 +12,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::State;
-use axum::routing::post;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Mutex, OnceCell, RwLock};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{Received, Recommendation, Recommender, Records};
 use crate::catalog::Tables;
@@ -167,13 +167,33 @@ impl RecommendApi {
 /// How long a request waits for a recommender being built.
 const BUILD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-pub fn router(api: RecommendApi) -> Router {
-    Router::new()
-        .route("/api/recommend", post(recommend))
+pub fn router(api: RecommendApi) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(recommend))
         .with_state(api)
 }
 
-#[derive(Serialize)]
+/// The body `request_of` reads (by hand, so this only documents it).
+#[allow(dead_code)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = RecommendRequest)]
+#[serde(deny_unknown_fields)]
+struct AskedBody {
+    /// The question; not blank, at most 2,000 characters.
+    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
+    text: String,
+    /// The caller's own records, keyed by dataset id, each in its
+    /// dataset's shape (datasets.yaml); checked field by field.
+    #[schema(value_type = Option<Object>)]
+    records: Option<BTreeMap<String, serde_json::Value>>,
+    /// The day the rules count ages and periods from (default: today in
+    /// Taiwan).
+    #[schema(value_type = Option<String>, format = Date, example = "2026-12-01")]
+    date: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Recommendations)]
 struct Answer {
     understanding: Understanding,
     services: Vec<Recommendation>,
@@ -186,13 +206,13 @@ struct Answer {
 }
 
 /// Reads the body, refusing with the reason anything a rule could misread.
-struct Asked {
+pub(crate) struct Asked {
     text: String,
     records: Records,
     date: Option<time::Date>,
 }
 
-fn request_of(body: &[u8], registry: &DatasetRegistry) -> Result<Asked, Problem> {
+pub(crate) fn request_of(body: &[u8], registry: &DatasetRegistry) -> Result<Asked, Problem> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))?;
     let Some(object) = value.as_object() else {
@@ -269,6 +289,14 @@ fn request_of(body: &[u8], registry: &DatasetRegistry) -> Result<Asked, Problem>
     })
 }
 
+/// The services a question and some records lead to, ranked and
+/// explained; a what-if: nothing is fetched, stored or logged.
+#[utoipa::path(post, path = "/api/recommend", tag = "recommend",
+    request_body = AskedBody,
+    responses(
+        (status = 200, description = "Ranked services with verdicts and reasons, and vacancies for job needs", body = Answer),
+        (status = 400, description = "Not JSON, an unknown member, no or blank text, an unknown dataset or a record that does not fit it, or a bad date"),
+    ))]
 async fn recommend(
     State(api): State<RecommendApi>,
     Body(body): Body,

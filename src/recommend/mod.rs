@@ -67,7 +67,7 @@ pub struct Recommendations {
     pub degraded: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Received {
     pub service: String,
     pub name: String,

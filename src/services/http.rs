@@ -10,11 +10,11 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{ProviderState, Registration};
 use crate::audit::{AuditLog, NewEntry, Outcome};
@@ -36,15 +36,12 @@ pub fn router(
     registry: Arc<DatasetRegistry>,
     audit: AuditLog,
     operator: OperatorToken,
-) -> Router {
-    Router::new()
-        .route("/api/admin/service-providers", post(register).get(list))
-        .route("/api/admin/service-providers/{id}", get(show))
-        .route("/api/admin/service-providers/{id}/state", post(set_state))
-        .route(
-            "/api/admin/service-providers/{id}/transfers",
-            get(transfers),
-        )
+) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(register, list))
+        .routes(routes!(show))
+        .routes(routes!(set_state))
+        .routes(routes!(transfers))
         .with_state(AdminApi {
             store,
             registry,
@@ -53,7 +50,7 @@ pub fn router(
         })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ProviderView {
     state: ProviderState,
     registration: Registration,
@@ -90,6 +87,17 @@ async fn record(audit: &AuditLog, event: &str, detail: String) -> Result<(), Pro
         .map_err(|e| Problem::internal(&e))
 }
 
+/// Registers a service provider, pending review.
+#[utoipa::path(post, path = "/api/admin/service-providers", tag = "service providers",
+    security(("operator_token" = [])),
+    request_body = Registration,
+    responses(
+        (status = 201, description = "Registered, state `pending`", body = ProviderView),
+        (status = 400, description = "The registration has problems: `problems` lists each"),
+        (status = 401, description = "No or a wrong operator token"),
+        (status = 409, description = "The id is taken"),
+        (status = 422, description = "A field is missing or malformed"),
+    ))]
 async fn register(
     _: Operator,
     State(api): State<AdminApi>,
@@ -127,6 +135,13 @@ async fn register(
     Ok((StatusCode::CREATED, axum::Json(view(&row)?)))
 }
 
+/// Every registered service provider.
+#[utoipa::path(get, path = "/api/admin/service-providers", tag = "service providers",
+    security(("operator_token" = [])),
+    responses(
+        (status = 200, description = "The providers", body = [ProviderView]),
+        (status = 401, description = "No or a wrong operator token"),
+    ))]
 async fn list(
     _: Operator,
     State(store): State<Arc<dyn Store>>,
@@ -150,6 +165,14 @@ async fn current(store: &dyn Store, id: &str) -> Result<ProviderView, Problem> {
     view(&row)
 }
 
+#[utoipa::path(get, path = "/api/admin/service-providers/{id}", tag = "service providers",
+    security(("operator_token" = [])),
+    params(("id" = String, Path, description = "The provider's id")),
+    responses(
+        (status = 200, description = "The provider", body = ProviderView),
+        (status = 401, description = "No or a wrong operator token"),
+        (status = 404, description = "No such provider"),
+    ))]
 async fn show(
     _: Operator,
     State(store): State<Arc<dyn Store>>,
@@ -158,12 +181,23 @@ async fn show(
     current(store.as_ref(), &id).await.map(axum::Json)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewState {
+pub(crate) struct NewState {
     state: ProviderState,
 }
 
+/// The review: activates, suspends or returns a provider to pending.
+#[utoipa::path(post, path = "/api/admin/service-providers/{id}/state", tag = "service providers",
+    security(("operator_token" = [])),
+    params(("id" = String, Path, description = "The provider's id")),
+    request_body = NewState,
+    responses(
+        (status = 200, description = "The provider in its new state", body = ProviderView),
+        (status = 401, description = "No or a wrong operator token"),
+        (status = 404, description = "No such provider"),
+        (status = 422, description = "Not a state"),
+    ))]
 async fn set_state(
     _: Operator,
     State(api): State<AdminApi>,
@@ -189,7 +223,7 @@ async fn set_state(
     current(api.store.as_ref(), &id).await.map(axum::Json)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TransferEntry {
     at: String,
     event: String,
@@ -199,6 +233,15 @@ struct TransferEntry {
     detail: String,
 }
 
+/// The provider's transfer log, newest first.
+#[utoipa::path(get, path = "/api/admin/service-providers/{id}/transfers", tag = "service providers",
+    security(("operator_token" = [])),
+    params(("id" = String, Path, description = "The provider's id")),
+    responses(
+        (status = 200, description = "Every fetch, consent, transfer and counter attempt on its behalf", body = [TransferEntry]),
+        (status = 401, description = "No or a wrong operator token"),
+        (status = 404, description = "No such provider"),
+    ))]
 async fn transfers(
     _: Operator,
     State(api): State<AdminApi>,

@@ -5,7 +5,7 @@
 //! packages are encrypted to. An operator reviews each one: `pending` →
 //! `active` → `suspended`; only an active provider is served anywhere.
 
-mod http;
+pub(crate) mod http;
 mod keys;
 pub mod rsa_jwe;
 
@@ -20,7 +20,7 @@ use crate::ids::DatasetId;
 use crate::spec::DatasetRegistry;
 use crate::store::{Store, StoreError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderState {
     Pending,
@@ -48,7 +48,8 @@ impl ProviderState {
 }
 
 /// Text in both languages the platform shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = BilingualText)]
 #[serde(deny_unknown_fields)]
 pub struct Localised {
     #[serde(rename = "zh-TW")]
@@ -57,7 +58,7 @@ pub struct Localised {
 }
 
 /// What a service provider submits to register.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Registration {
     pub id: String,
@@ -68,9 +69,11 @@ pub struct Registration {
     /// Dataset → the fields the provider may ever ask for.
     pub datasets: BTreeMap<DatasetId, Vec<String>>,
     /// Public key (JWK, EC P-256) its client assertions are signed with.
+    #[schema(value_type = Object)]
     pub client_jwk: compact_jwt::Jwk,
     /// Public key (JWK) packages are encrypted to: EC P-256
     /// (ECDH-ES+A256KW), or RSA of 2048 bits or more (RSA-OAEP-256).
+    #[schema(value_type = Object)]
     pub encryption_jwk: compact_jwt::Jwk,
 }
 

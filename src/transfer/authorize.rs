@@ -18,7 +18,10 @@ use crate::clock;
 use crate::http::{Problem, Query};
 use crate::store::AuthRequestRow;
 
-#[derive(Deserialize, Serialize, Default)]
+/// The authorization request (RFC 6749 §4.1.1 with PKCE, RFC 7636), or
+/// `client_id` with the `request_uri` a push returned (RFC 9126).
+#[derive(Deserialize, Serialize, Default, utoipa::IntoParams, utoipa::ToSchema)]
+#[into_params(parameter_in = Query)]
 pub(super) struct AuthorizeParams {
     request_uri: Option<String>,
     response_type: Option<String>,
@@ -74,15 +77,33 @@ async fn pushed(
     serde_json::from_str(&row.state).map_err(|e| Problem::internal(&e))
 }
 
-#[derive(Deserialize)]
+/// A pushed authorization request: the client's assertion and the
+/// authorization parameters.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct PushedRequest {
+    /// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`
     client_assertion_type: Option<String>,
     client_assertion: Option<String>,
     #[serde(flatten)]
     params: AuthorizeParams,
 }
 
+/// A pushed request's handle.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct Pushed {
+    request_uri: String,
+    expires_in: i64,
+}
+
 /// `POST /oauth/par`: stores the parameters for ninety seconds.
+#[utoipa::path(post, path = "/oauth/par", tag = "oauth",
+    request_body(content = PushedRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 201, description = "The request_uri to send the browser with", body = Pushed),
+        (status = 400, description = "Not a form, or a request_uri pushed", body = super::OAuthErrorBody),
+        (status = 401, description = "The client assertion does not authenticate", body = super::OAuthErrorBody),
+    ))]
 pub(super) async fn push(
     State(api): State<TransferApi>,
     form: Result<axum::Form<PushedRequest>, axum::extract::rejection::FormRejection>,
@@ -143,6 +164,15 @@ pub(super) async fn push(
         .into_response()
 }
 
+/// The authorization code flow's front door: a sound request sends the
+/// browser to the consent screens; a fault after the client and redirect
+/// URI are known goes back to the client as `error=…`.
+#[utoipa::path(get, path = "/oauth/authorize", tag = "oauth",
+    params(AuthorizeParams),
+    responses(
+        (status = 303, description = "To `/consent/{id}`, or back to the client's redirect URI with an error", headers(("location" = String))),
+        (status = 400, description = "No or an unknown client, or a redirect URI not registered exactly"),
+    ))]
 pub(super) async fn authorize(
     State(api): State<TransferApi>,
     Query(params): Query<AuthorizeParams>,

@@ -60,7 +60,8 @@ async fn claim(
     Ok((row, provider, scope))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ConsentItem)]
 struct Item {
     dataset: DatasetId,
     agency: String,
@@ -85,6 +86,33 @@ fn items(api: &TransferApi, scope: &Scope) -> Vec<Item> {
         .collect()
 }
 
+/// A pending authorization request, as the consent screen shows it.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct ConsentRequest {
+    id: String,
+    /// `pending`, `downloaded`, …
+    stage: String,
+    /// `{id, name}` of the service provider.
+    requester: serde_json::Value,
+    purpose: crate::services::Localised,
+    terms_url: String,
+    items: Vec<Item>,
+    required_level: Level,
+    session_level: Level,
+    expires_at: String,
+}
+
+/// The request waiting for the citizen: who asks, why, for what.
+#[utoipa::path(get, path = "/api/consent/{id}", tag = "consent",
+    security(("session_cookie" = [])),
+    params(("id" = String, Path, description = "The authorization request")),
+    responses(
+        (status = 200, description = "The request", body = ConsentRequest),
+        (status = 401, description = "No session"),
+        (status = 403, description = "The service provider is not active"),
+        (status = 404, description = "Expired, answered, or another citizen's"),
+    ))]
 pub(super) async fn show(
     State(api): State<TransferApi>,
     CitizenSession(session): CitizenSession,
@@ -107,9 +135,10 @@ pub(super) async fn show(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct DownloadChoice {
+pub(crate) struct DownloadChoice {
+    /// Some or all of the datasets asked for.
     datasets: Vec<DatasetId>,
 }
 
@@ -134,6 +163,32 @@ pub(super) async fn record(
     .await
 }
 
+/// The first confirmation's answer.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct Downloaded {
+    package_id: String,
+    /// Per dataset: whether it arrived.
+    items: Vec<serde_json::Value>,
+    /// The next step.
+    next: String,
+}
+
+/// The first confirmation: fetch the chosen records into the citizen's
+/// personal cloud.
+#[utoipa::path(post, path = "/api/consent/{id}/download", tag = "consent",
+    security(("session_cookie" = [])),
+    params(("id" = String, Path, description = "The authorization request")),
+    request_body = DownloadChoice,
+    responses(
+        (status = 200, description = "In the personal cloud", body = Downloaded),
+        (status = 400, description = "No datasets, or one not asked for"),
+        (status = 401, description = "No session, or a level below what the records need (a step-up problem)"),
+        (status = 403, description = "The service provider is not active"),
+        (status = 404, description = "Expired, answered, or another citizen's"),
+        (status = 409, description = "Not at this stage"),
+        (status = 422, description = "Not `{\"datasets\": [...]}`"),
+    ))]
 pub(super) async fn download(
     State(api): State<TransferApi>,
     CitizenSession(session): CitizenSession,
@@ -195,14 +250,53 @@ pub(super) async fn download(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct SendChoice {
+pub(crate) struct SendChoice {
     /// Keep the consent standing this many days; one transfer when absent.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 395)]
     standing_days: Option<u32>,
 }
 
+impl SendChoice {
+    /// A standing consent lasts 1 to `MAX_STANDING_DAYS` days.
+    pub(crate) fn check(&self) -> Result<(), Problem> {
+        if self
+            .standing_days
+            .is_some_and(|d| d == 0 || d > MAX_STANDING_DAYS)
+        {
+            return Err(Problem::bad_request(format!(
+                "standing_days must be 1 to {MAX_STANDING_DAYS}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Where the browser goes next, back to the service provider.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct Answered {
+    /// Set when the records were sent.
+    consent_id: Option<String>,
+    redirect_to: String,
+}
+
+/// The second confirmation: send the records to the service provider.
+#[utoipa::path(post, path = "/api/consent/{id}/send", tag = "consent",
+    security(("session_cookie" = [])),
+    params(("id" = String, Path, description = "The authorization request")),
+    request_body = SendChoice,
+    responses(
+        (status = 200, description = "Sent: the consent, and the redirect with the code", body = Answered),
+        (status = 400, description = "standing_days out of 1 to 395"),
+        (status = 401, description = "No session"),
+        (status = 403, description = "The service provider is not active"),
+        (status = 404, description = "Expired, answered, or another citizen's"),
+        (status = 409, description = "Not downloaded yet, or answered already"),
+        (status = 422, description = "An unknown field"),
+    ))]
 pub(super) async fn send(
     State(api): State<TransferApi>,
     CitizenSession(session): CitizenSession,
@@ -216,14 +310,7 @@ pub(super) async fn send(
             "download the records first, or this request was already answered",
         ));
     }
-    if choice
-        .standing_days
-        .is_some_and(|d| d == 0 || d > MAX_STANDING_DAYS)
-    {
-        return Err(Problem::bad_request(format!(
-            "standing_days must be 1 to {MAX_STANDING_DAYS}"
-        )));
-    }
+    choice.check()?;
     let package_id = row
         .package_id
         .clone()
@@ -279,6 +366,17 @@ pub(super) async fn send(
     })))
 }
 
+/// The citizen says no: the provider hears `access_denied`.
+#[utoipa::path(post, path = "/api/consent/{id}/deny", tag = "consent",
+    security(("session_cookie" = [])),
+    params(("id" = String, Path, description = "The authorization request")),
+    responses(
+        (status = 200, description = "The redirect back to the provider", body = Answered),
+        (status = 401, description = "No session"),
+        (status = 403, description = "The service provider is not active"),
+        (status = 404, description = "Expired, answered, or another citizen's"),
+        (status = 409, description = "Answered already"),
+    ))]
 pub(super) async fn deny(
     State(api): State<TransferApi>,
     CitizenSession(session): CitizenSession,

@@ -18,7 +18,7 @@ use crate::clock;
 use crate::http::{Path, Problem};
 use crate::identity::CitizenSession;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct ConsentView {
     id: String,
     recipient: String,
@@ -29,6 +29,13 @@ pub(super) struct ConsentView {
     revoked_at: Option<String>,
 }
 
+/// The citizen's consents, in force or not.
+#[utoipa::path(get, path = "/api/me/consents", tag = "consent",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The consents", body = [ConsentView]),
+        (status = 401, description = "No session"),
+    ))]
 pub(super) async fn list(
     State(api): State<TransferApi>,
     CitizenSession(session): CitizenSession,
@@ -54,6 +61,15 @@ pub(super) async fn list(
         .map(axum::Json)
 }
 
+/// Withdraws a consent: no further transfer under it.
+#[utoipa::path(delete, path = "/api/me/consents/{id}", tag = "consent",
+    security(("session_cookie" = [])),
+    params(("id" = String, Path, description = "The consent")),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 401, description = "No session"),
+        (status = 404, description = "No such consent in force"),
+    ))]
 pub(super) async fn revoke(
     State(api): State<TransferApi>,
     CitizenSession(session): CitizenSession,
@@ -87,6 +103,15 @@ pub(super) async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The consent receipt, signed by the platform (JWS compact).
+#[utoipa::path(get, path = "/api/me/consents/{id}/receipt", tag = "consent",
+    security(("session_cookie" = [])),
+    params(("id" = String, Path, description = "The consent")),
+    responses(
+        (status = 200, description = "The receipt", content_type = "application/jose", body = String),
+        (status = 401, description = "No session"),
+        (status = 404, description = "No such consent"),
+    ))]
 pub(super) async fn receipt(
     State(api): State<TransferApi>,
     CitizenSession(session): CitizenSession,
@@ -107,7 +132,8 @@ pub(super) async fn receipt(
 }
 
 /// One package waiting in the citizen's personal cloud.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CloudPackageView)]
 pub(super) struct PackageView {
     id: String,
     /// The service provider it was gathered for.
@@ -121,6 +147,12 @@ pub(super) struct PackageView {
 
 /// `GET /api/me/cloud`: what waits in the citizen's personal cloud, and
 /// until when (records, never shown here, stay sealed).
+#[utoipa::path(get, path = "/api/me/cloud", tag = "consent",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The packages waiting, and until when", body = [PackageView]),
+        (status = 401, description = "No session"),
+    ))]
 pub(super) async fn cloud(
     State(api): State<TransferApi>,
     CitizenSession(session): CitizenSession,

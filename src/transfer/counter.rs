@@ -39,17 +39,81 @@ const TICKET_TTL_MS: i64 = 10 * 60 * 1000;
 const MAX_FAILURES: i64 = 5;
 const LOCK_MS: i64 = 10 * 60 * 1000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct TicketRequest {
+pub(crate) struct TicketRequest {
+    /// The counter's service provider (an active one).
     provider: String,
     datasets: Vec<DatasetId>,
+}
+
+/// Characters of a ticket id: 16 random bytes, unpadded base64url.
+const TICKET_ID_CHARS: usize = 22;
+const TICKET_ID_BYTES: usize = 16;
+/// Digits of the code shown apart from the barcode.
+const CODE_DIGITS: usize = 6;
+
+/// A new ticket id, as the barcode carries it.
+fn new_ticket_id() -> String {
+    base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        rand::random::<[u8; TICKET_ID_BYTES]>(),
+    )
+}
+
+/// The ticket id and code as scanned and typed at the counter, without
+/// surrounding white space; `None` unless the id is one `issue` could have
+/// handed out (22 base64url characters for 16 bytes) and the code six
+/// ASCII digits. Anything else cannot match a ticket.
+pub(crate) fn ticket_and_code<'a>(ticket_id: &'a str, code: &'a str) -> Option<(&'a str, &'a str)> {
+    let (ticket_id, code) = (ticket_id.trim(), code.trim());
+    let id_ok = ticket_id.len() == TICKET_ID_CHARS
+        && base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, ticket_id)
+            .is_ok_and(|bytes| bytes.len() == TICKET_ID_BYTES);
+    let code_ok = code.len() == CODE_DIGITS && code.bytes().all(|b| b.is_ascii_digit());
+    (id_ok && code_ok).then_some((ticket_id, code))
+}
+
+/// The barcode the citizen shows at the counter: the ticket id as a QR code.
+pub(crate) fn barcode_svg(ticket_id: &str) -> Result<String, Problem> {
+    Ok(qrcode::QrCode::new(ticket_id.as_bytes())
+        .map_err(|e| Problem::internal(&e))?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build())
 }
 
 fn code_digest(ticket_id: &str, code: &str) -> String {
     digest(&format!("{ticket_id}:{code}"))
 }
 
+/// A counter ticket.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct Ticket {
+    /// What the barcode carries: 22 base64url characters.
+    ticket_id: String,
+    /// Six digits, shown apart from the barcode.
+    code: String,
+    barcode_svg: String,
+    expires_at: String,
+    consent_id: String,
+    /// Per dataset: whether it arrived.
+    items: Vec<serde_json::Value>,
+}
+
+/// Packages chosen records for a counter provider and hands the citizen a
+/// ticket.
+#[utoipa::path(post, path = "/api/counter/tickets", tag = "counter",
+    security(("session_cookie" = [])),
+    request_body = TicketRequest,
+    responses(
+        (status = 201, description = "The ticket", body = Ticket),
+        (status = 400, description = "No datasets, or one the provider did not register"),
+        (status = 401, description = "No session, or a level below what the records need (a step-up problem)"),
+        (status = 403, description = "The service provider is not active"),
+        (status = 422, description = "A field is missing or malformed"),
+    ))]
 pub(super) async fn issue(
     State(api): State<TransferApi>,
     CitizenSession(session): CitizenSession,
@@ -82,10 +146,7 @@ pub(super) async fn issue(
                 })
         })
         .collect::<Result<_, _>>()?;
-    let ticket_id = base64::Engine::encode(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-        rand::random::<[u8; 16]>(),
-    );
+    let ticket_id = new_ticket_id();
     let gathered = cloud::gather(
         &api,
         &session,
@@ -134,11 +195,7 @@ pub(super) async fn issue(
         ),
     )
     .await?;
-    let barcode_svg = qrcode::QrCode::new(ticket_id.as_bytes())
-        .map_err(|e| Problem::internal(&e))?
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(200, 200)
-        .build();
+    let barcode_svg = barcode_svg(&ticket_id)?;
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({
@@ -152,13 +209,22 @@ pub(super) async fn issue(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = CounterRedeem)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Redeem {
+pub(crate) struct Redeem {
+    /// The counter provider, authenticated by `client_assertion`.
     client_id: String,
     client_assertion: String,
     ticket_id: String,
     code: String,
+}
+
+impl Redeem {
+    /// The ticket id and code presented, if they are well formed.
+    pub(crate) fn presented(&self) -> Option<(&str, &str)> {
+        ticket_and_code(&self.ticket_id, &self.code)
+    }
 }
 
 async fn audit(
@@ -190,6 +256,16 @@ fn lockout() -> Problem {
 
 const NOT_VALID: &str = "this ticket and code do not match";
 
+/// The counter provider redeems a ticket, once, with its code.
+#[utoipa::path(post, path = "/api/counter/redeem", tag = "counter",
+    request_body = Redeem,
+    responses(
+        (status = 200, description = "The package (JWE compact)", content_type = "application/jose", body = String),
+        (status = 401, description = "The client assertion does not authenticate, or the ticket and code do not match: an unknown or malformed ticket, another provider's ticket and a wrong code all get this one answer, so none can be told apart"),
+        (status = 410, description = "Expired or redeemed already"),
+        (status = 422, description = "A field is missing"),
+        (status = 429, description = "Too many wrong codes: locked for 10 minutes"),
+    ))]
 pub(super) async fn redeem(
     State(api): State<TransferApi>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -231,13 +307,14 @@ pub(super) async fn redeem(
         .map_err(|e| Problem::internal(&e))?;
     let now = clock::now_ms();
     let subject = ticket.as_ref().map(|t| t.subject.clone());
-    let matches = ticket.as_ref().is_some_and(|t| {
-        t.client_id == actor
-            && crate::secrets::same_secret(
-                &t.code_hash,
-                &code_digest(request.ticket_id.trim(), request.code.trim()),
-            )
-    });
+    let presented = request.presented();
+    let matches = ticket
+        .as_ref()
+        .zip(presented)
+        .is_some_and(|(t, (id, code))| {
+            t.client_id == actor
+                && crate::secrets::same_secret(&t.code_hash, &code_digest(id, code))
+        });
     let Some(ticket) = ticket.filter(|_| matches) else {
         api.store
             .auth_failure_record(&keys, now)

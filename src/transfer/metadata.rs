@@ -5,6 +5,9 @@ use serde_json::{Value, json};
 
 use super::TransferApi;
 
+/// Authorization-server metadata (RFC 8414).
+#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "oauth",
+    responses((status = 200, description = "The endpoints, and the methods and algorithms they support", body = Object)))]
 pub(super) async fn metadata(State(api): State<TransferApi>) -> axum::Json<Value> {
     axum::Json(json!({
         "issuer": &*api.issuer,
@@ -25,6 +28,9 @@ pub(super) async fn metadata(State(api): State<TransferApi>) -> axum::Json<Value
     }))
 }
 
+/// The platform's public keys: packages and receipts are signed with them.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "oauth",
+    responses((status = 200, description = "A JWK set (RFC 7517)", body = Object)))]
 pub(super) async fn jwks(State(api): State<TransferApi>) -> axum::Json<compact_jwt::JwkKeySet> {
     axum::Json(api.platform_key.jwks().clone())
 }

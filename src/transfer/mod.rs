@@ -12,9 +12,9 @@
 
 mod authorize;
 mod cloud;
-mod consent;
+pub(crate) mod consent;
 mod consents;
-mod counter;
+pub(crate) mod counter;
 mod keys;
 mod metadata;
 mod package;
@@ -24,9 +24,9 @@ mod token;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::FromRef;
-use axum::routing::{delete, get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use keys::{PlatformKey, PlatformKeyError};
 pub use scope::Scope;
@@ -86,26 +86,34 @@ impl TransferApi {
     }
 }
 
-pub fn router(api: TransferApi) -> Router {
-    Router::new()
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(metadata::metadata),
-        )
-        .route("/.well-known/jwks.json", get(metadata::jwks))
-        .route("/oauth/authorize", get(authorize::authorize))
-        .route("/oauth/par", post(authorize::push))
-        .route("/oauth/token", post(token::token))
-        .route("/api/consent/{id}", get(consent::show))
-        .route("/api/consent/{id}/download", post(consent::download))
-        .route("/api/consent/{id}/send", post(consent::send))
-        .route("/api/consent/{id}/deny", post(consent::deny))
-        .route("/api/me/consents", get(consents::list))
-        .route("/api/me/cloud", get(consents::cloud))
-        .route("/api/me/consents/{id}", delete(consents::revoke))
-        .route("/api/me/consents/{id}/receipt", get(consents::receipt))
-        .route("/api/transfer/package", get(package::package))
-        .route("/api/counter/tickets", post(counter::issue))
-        .route("/api/counter/redeem", post(counter::redeem))
+pub fn router(api: TransferApi) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(metadata::metadata))
+        .routes(routes!(metadata::jwks))
+        .routes(routes!(authorize::authorize))
+        .routes(routes!(authorize::push))
+        .routes(routes!(token::token))
+        .routes(routes!(consent::show))
+        .routes(routes!(consent::download))
+        .routes(routes!(consent::send))
+        .routes(routes!(consent::deny))
+        .routes(routes!(consents::list))
+        .routes(routes!(consents::cloud))
+        .routes(routes!(consents::revoke))
+        .routes(routes!(consents::receipt))
+        .routes(routes!(package::package))
+        .routes(routes!(counter::issue))
+        .routes(routes!(counter::redeem))
         .with_state(api)
+}
+
+/// An OAuth error (RFC 6749 §5.2): what the OAuth endpoints answer with
+/// instead of a problem, as OAuth clients expect.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+pub(crate) struct OAuthErrorBody {
+    /// `invalid_request`, `invalid_client`, `invalid_grant`,
+    /// `unsupported_grant_type` or `server_error`.
+    error: String,
+    error_description: String,
 }

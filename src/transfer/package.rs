@@ -31,6 +31,15 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The transfer's package: JWS by the platform inside a JWE to the
+/// provider's key. The access token works once.
+#[utoipa::path(get, path = "/api/transfer/package", tag = "oauth",
+    security(("access_token" = [])),
+    responses(
+        (status = 200, description = "The package (JWE compact)", content_type = "application/jose", body = String),
+        (status = 401, description = "The access token is missing, unknown, expired or used, or the consent withdrawn"),
+        (status = 403, description = "The service provider is not active"),
+    ))]
 pub(super) async fn package(
     State(api): State<TransferApi>,
     headers: HeaderMap,

@@ -28,8 +28,11 @@ use crate::store::AccessTokenRow;
 pub(super) const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const MAX_ASSERTION_LIFETIME_MS: i64 = 5 * 60 * 1000;
 
-#[derive(Deserialize)]
+/// A token request (RFC 6749 §4.1.3 and §6), the client authenticated
+/// by `private_key_jwt` (RFC 7523).
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct TokenRequest {
+    /// `authorization_code` or `refresh_token`.
     grant_type: Option<String>,
     code: Option<String>,
     redirect_uri: Option<String>,
@@ -167,6 +170,26 @@ fn pkce_matches(verifier: &str, challenge: &str) -> bool {
         )
 }
 
+/// An access token (RFC 6749 §5.1).
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+struct IssuedAccessToken {
+    access_token: String,
+    token_type: String,
+    expires_in: i64,
+    /// For a standing consent; rotated on each use.
+    refresh_token: Option<String>,
+}
+
+/// Exchanges a code (or a refresh token) for an access token.
+#[utoipa::path(post, path = "/oauth/token", tag = "oauth",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The access token", body = IssuedAccessToken),
+        (status = 400, description = "A bad request or grant (RFC 6749 §5.2)", body = super::OAuthErrorBody),
+        (status = 401, description = "The client assertion does not authenticate", body = super::OAuthErrorBody),
+        (status = 500, description = "Our fault, logged", body = super::OAuthErrorBody),
+    ))]
 pub(super) async fn token(
     State(api): State<TransferApi>,
     form: Result<axum::Form<TokenRequest>, FormRejection>,

@@ -39,7 +39,7 @@ pub struct NeedsClassifier {
     pub thresholds: Vec<f32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NeedScore {
     pub id: String,
     pub score: f32,

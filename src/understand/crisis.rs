@@ -24,7 +24,19 @@ const CONFIG: TrainConfig = TrainConfig {
 };
 const FOLDS: usize = 5;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CrisisKind {
     Suicide,
@@ -43,7 +55,7 @@ pub const KINDS: [CrisisKind; 5] = [
 ];
 
 /// What the detector says about one message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CrisisSignal {
     pub flagged: bool,
     pub kind: Option<CrisisKind>,

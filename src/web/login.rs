@@ -30,6 +30,12 @@ fn same_origin_path(next: &str) -> Option<&str> {
     safe.then_some(next)
 }
 
+#[utoipa::path(get, path = "/login", tag = "pages",
+    params(("next" = Option<String>, Query, description = "A path on this site to go on to after login"), ("lang" = Option<String>, Query, description = "`zh-TW` (default) or `en`; remembered in a cookie")),
+    responses(
+        (status = 200, description = "The login page for every level", content_type = "text/html"),
+        (status = 400, description = "A malformed query"),
+    ))]
 pub(super) async fn page(
     State(api): State<WebApi>,
     headers: HeaderMap,

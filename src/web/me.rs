@@ -14,6 +14,12 @@ use super::WebApi;
 use super::pages::LangChoice;
 use crate::http::{Problem, Query};
 
+#[utoipa::path(get, path = "/me", tag = "pages",
+    params(("lang" = Option<String>, Query, description = "`zh-TW` (default) or `en`; remembered in a cookie")),
+    responses(
+        (status = 200, description = "The citizen's own page: consents, trail, records", content_type = "text/html"),
+        (status = 400, description = "A malformed query"),
+    ))]
 pub(super) async fn me(
     State(api): State<WebApi>,
     headers: HeaderMap,

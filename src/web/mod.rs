@@ -20,11 +20,11 @@ mod staff;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::http::{Path, Problem, Query};
 use pages::{LangChoice, Pages};
@@ -65,19 +65,26 @@ impl DatasetChoice {
     }
 }
 
-pub fn router(api: WebApi) -> Router {
-    Router::new()
-        .route("/", get(chat))
-        .route("/consent/{id}", get(consent))
-        .route("/me", get(me::me))
-        .route("/login", get(login::page))
-        .route("/staff", get(staff::queue))
-        .route("/cases/{id}", get(staff::case))
-        .route("/agency", get(agency::page))
-        .route("/static/{file}", get(assets::serve))
+/// The pages are in the OpenAPI document too, as `text/html`.
+pub fn router(api: WebApi) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(chat))
+        .routes(routes!(consent))
+        .routes(routes!(me::me))
+        .routes(routes!(login::page))
+        .routes(routes!(staff::queue))
+        .routes(routes!(staff::case))
+        .routes(routes!(agency::page))
+        .routes(routes!(assets::serve))
         .with_state(api)
 }
 
+#[utoipa::path(get, path = "/", tag = "pages",
+    params(("lang" = Option<String>, Query, description = "`zh-TW` (default) or `en`; remembered in a cookie")),
+    responses(
+        (status = 200, description = "The assistant's chat page", content_type = "text/html"),
+        (status = 400, description = "A malformed query"),
+    ))]
 async fn chat(
     State(api): State<WebApi>,
     headers: HeaderMap,
@@ -87,6 +94,12 @@ async fn chat(
         .render("chat.html", &headers, &choice, minijinja::context! {})
 }
 
+#[utoipa::path(get, path = "/consent/{id}", tag = "pages",
+    params(("id" = String, Path, description = "The authorization request"), ("lang" = Option<String>, Query, description = "`zh-TW` (default) or `en`; remembered in a cookie")),
+    responses(
+        (status = 200, description = "The consent screens for an authorization request", content_type = "text/html"),
+        (status = 400, description = "A malformed query"),
+    ))]
 async fn consent(
     State(api): State<WebApi>,
     headers: HeaderMap,

@@ -17,6 +17,12 @@ use super::WebApi;
 use super::pages::LangChoice;
 use crate::http::{Path, Problem, Query};
 
+#[utoipa::path(get, path = "/staff", tag = "pages",
+    params(("lang" = Option<String>, Query, description = "`zh-TW` (default) or `en`; remembered in a cookie")),
+    responses(
+        (status = 200, description = "The social worker's queue", content_type = "text/html"),
+        (status = 400, description = "A malformed query"),
+    ))]
 pub(super) async fn queue(
     State(api): State<WebApi>,
     headers: HeaderMap,
@@ -26,6 +32,12 @@ pub(super) async fn queue(
         .render("staff.html", &headers, &choice, minijinja::context! {})
 }
 
+#[utoipa::path(get, path = "/cases/{id}", tag = "pages",
+    params(("id" = String, Path, description = "The case id"), ("lang" = Option<String>, Query, description = "`zh-TW` (default) or `en`; remembered in a cookie")),
+    responses(
+        (status = 200, description = "One case", content_type = "text/html"),
+        (status = 400, description = "A malformed query"),
+    ))]
 pub(super) async fn case(
     State(api): State<WebApi>,
     headers: HeaderMap,
