@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::linear::LinearHead;
+use super::linear::{LinearHead, dot};
 
 /// How many examples vote.
 const K: usize = 10;
@@ -48,7 +48,7 @@ impl Neighbours {
         let mut similar: Vec<(f32, usize)> = self
             .vectors
             .chunks_exact(self.dim.max(1))
-            .map(|v| v.iter().zip(&query).map(|(a, b)| a * b).sum::<f32>())
+            .map(|v| dot(v, &query))
             .zip(0..)
             .collect();
         let k = K.min(similar.len());
