@@ -12,10 +12,10 @@ use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    FlakyAgency, TestApp, citizens, post_patiently as post, spawn_app, spawn_app_with,
+    FlakyAgency, TestApp, browser, citizens, post_patiently as post, spawn_app, spawn_app_with,
 };
 use crate::session::{get_with_cookie, login_as, post_with_cookie};
-use crate::transfer::substantial;
+use crate::transfer::{download, open_consent, substantial};
 
 pub fn citizen(national_id: &str) -> Citizen {
     let id = NationalId::parse(national_id).unwrap();
@@ -24,13 +24,6 @@ pub fn citizen(national_id: &str) -> Citizen {
 
 /// c002: a shop assistant in New Taipei laid off in October 2026.
 pub const LAID_OFF: &str = "F227918545";
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 fn by_service<'a>(reply: &'a Value, list: &str) -> BTreeMap<&'a str, &'a Value> {
     reply[list]
@@ -86,10 +79,21 @@ pub async fn consent_as(
     requester: &str,
     send: Value,
 ) -> reqwest::Response {
-    let opened = browser().get(app.url(authorize_url)).send().await.unwrap();
-    assert_eq!(opened.status(), 303, "{}", opened.text().await.unwrap());
-    let location = opened.headers()["location"].to_str().unwrap().to_owned();
-    let request = location.strip_prefix("/consent/").unwrap().to_owned();
+    let back = consent_path(app, authorize_url, cookie, ticked, requester, send).await;
+    back_to(app, &back, cookie).await
+}
+
+/// As [`consent_as`], but stops short of going back: the path and query
+/// the consent screens send the browser back to the assistant with.
+pub(crate) async fn consent_path(
+    app: &TestApp,
+    authorize_url: &str,
+    cookie: &str,
+    ticked: Option<&[&str]>,
+    requester: &str,
+    send: Value,
+) -> String {
+    let request = open_consent(&app.url(authorize_url)).await;
     let shown: Value = get_with_cookie(app, &format!("/api/consent/{request}"), cookie)
         .await
         .json()
@@ -103,19 +107,7 @@ pub async fn consent_as(
         .map(|i| i["dataset"].as_str().unwrap())
         .collect();
     let ticked = ticked.map(<[&str]>::to_vec).unwrap_or(all);
-    let downloaded = post_with_cookie(
-        app,
-        &format!("/api/consent/{request}/download"),
-        cookie,
-        json!({"datasets": ticked}),
-    )
-    .await;
-    assert_eq!(
-        downloaded.status(),
-        200,
-        "{}",
-        downloaded.text().await.unwrap()
-    );
+    download(app, &request, cookie, &ticked).await;
     let sent: Value = post_with_cookie(app, &format!("/api/consent/{request}/send"), cookie, send)
         .await
         .json()
@@ -123,15 +115,27 @@ pub async fn consent_as(
         .unwrap();
     let back = path_of(sent["redirect_to"].as_str().unwrap());
     assert!(back.starts_with("/assistant/callback?"), "{back}");
+    back
+}
+
+/// The citizen's browser, with its session, at `path` on the assistant.
+pub(crate) async fn back_to(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
     browser()
-        .get(app.url(&back))
+        .get(app.url(path))
         .header("cookie", cookie)
         .send()
         .await
         .unwrap()
 }
 
-async fn ask_consent(app: &TestApp, id: &str, cookie: Option<&str>, body: Value) -> Value {
+/// Asks the platform for consent to what conversation `id` needs (`body`
+/// may name the datasets), anonymously or with the citizen's `cookie`.
+pub(crate) async fn ask_consent(
+    app: &TestApp,
+    id: &str,
+    cookie: Option<&str>,
+    body: Value,
+) -> Value {
     let mut request = app
         .client
         .post(app.url(&format!("/api/conversations/{id}/consent")))
@@ -144,7 +148,8 @@ async fn ask_consent(app: &TestApp, id: &str, cookie: Option<&str>, body: Value)
     response.json().await.unwrap()
 }
 
-async fn last_turn(app: &TestApp, id: &str, cookie: &str) -> Value {
+/// The conversation's last reply.
+pub(crate) async fn last_turn(app: &TestApp, id: &str, cookie: &str) -> Value {
     let shown = get_with_cookie(app, &format!("/api/conversations/{id}"), cookie).await;
     assert_eq!(shown.status(), 200);
     let shown: Value = shown.json().await.unwrap();
@@ -192,12 +197,7 @@ async fn the_unemployment_story_from_question_to_an_answer_on_the_citizens_recor
     let laid_off = citizen(LAID_OFF);
     // At level low the records are not released: a step-up is asked.
     let low = login_as(&app, &laid_off).await;
-    let opened = browser()
-        .get(app.url(request["authorize_url"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap();
-    let consent_id = opened.headers()["location"].to_str().unwrap()["/consent/".len()..].to_owned();
+    let consent_id = open_consent(&app.url(request["authorize_url"].as_str().unwrap())).await;
     let refused = post_with_cookie(
         &app,
         &format!("/api/consent/{consent_id}/download"),

@@ -7,11 +7,10 @@ use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
 use crate::attacks_bodies::{fingerprint, refused};
-use crate::attacks_oauth::browser;
 use crate::catalog_api::{agency_token, service};
 use crate::helpers::{TestApp, citizens, on_both_stores, some_citizen, spawn_app};
 use crate::session::{get_with_cookie, post_with_cookie};
-use crate::transfer::{active_bank, substantial};
+use crate::transfer::{active_bank, download, open_consent, substantial};
 
 on_both_stores!(
     a_citizen_reaches_nothing_of_another,
@@ -31,24 +30,8 @@ async fn delete_with_cookie(app: &TestApp, path: &str, cookie: &str) -> reqwest:
 /// confirmation); its id.
 async fn downloaded_request(app: &TestApp, scope: &str, cookie: &str) -> String {
     let bank = active_bank(app, "other-bank").await;
-    let opened = browser()
-        .get(bank.begin(scope).authorize_url)
-        .send()
-        .await
-        .unwrap();
-    let id = opened.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/consent/")
-        .to_owned();
-    let downloaded = post_with_cookie(
-        app,
-        &format!("/api/consent/{id}/download"),
-        cookie,
-        json!({"datasets": [scope]}),
-    )
-    .await;
-    assert_eq!(downloaded.status(), 200);
+    let id = open_consent(&bank.begin(scope).authorize_url).await;
+    download(app, &id, cookie, &[scope]).await;
     id
 }
 

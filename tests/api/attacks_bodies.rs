@@ -10,7 +10,7 @@ use crate::casework::hire;
 use crate::catalog_api::agency_token;
 use crate::helpers::{OPERATOR_TOKEN, TestApp, on_both_stores, post_patiently, some_citizen};
 use crate::session::get_with_cookie;
-use crate::transfer::active_bank;
+use crate::transfer::{active_bank, open_consent};
 
 on_both_stores!(hostile_bodies_on_every_json_post_change_nothing);
 
@@ -195,19 +195,7 @@ async fn hostile_bodies_on_every_json_post_change_nothing(backend: Backend) {
     assert_eq!(status, 201, "{started}");
     let conversation = started["id"].as_str().unwrap_or_default().to_owned();
     let bank = active_bank(&app, "other-bank").await;
-    let opened = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(bank.begin("tax.income").authorize_url)
-        .send()
-        .await
-        .unwrap();
-    let request = opened.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/consent/")
-        .to_owned();
+    let request = open_consent(&bank.begin("tax.income").authorize_url).await;
     let subject = some_citizen().identity.national_id.to_string();
     let before = fingerprint(&app).await;
 

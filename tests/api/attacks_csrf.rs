@@ -9,10 +9,9 @@ use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
 use crate::attacks_bodies::{fingerprint, refused};
-use crate::attacks_oauth::browser;
 use crate::helpers::{TestApp, citizens, on_both_stores, some_citizen, spawn_app};
 use crate::session::{get_with_cookie, level, post_with_cookie};
-use crate::transfer::{active_bank, substantial};
+use crate::transfer::{active_bank, open_consent, substantial};
 
 on_both_stores!(forged_requests_from_the_pages_change_nothing);
 
@@ -32,25 +31,9 @@ async fn page_token(app: &TestApp) -> String {
 
 /// A consent request opened by `bank`; downloaded first when asked.
 async fn request(app: &TestApp, bank: &DemoProvider, cookie: &str, download: bool) -> String {
-    let opened = browser()
-        .get(bank.begin("tax.income").authorize_url)
-        .send()
-        .await
-        .unwrap();
-    let id = opened.headers()["location"]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/consent/")
-        .to_owned();
+    let id = open_consent(&bank.begin("tax.income").authorize_url).await;
     if download {
-        let downloaded = post_with_cookie(
-            app,
-            &format!("/api/consent/{id}/download"),
-            cookie,
-            json!({"datasets": ["tax.income"]}),
-        )
-        .await;
-        assert_eq!(downloaded.status(), 200);
+        crate::transfer::download(app, &id, cookie, &["tax.income"]).await;
     }
     id
 }

@@ -7,9 +7,9 @@ use mydata_navigator::demo_provider::{Begun, DemoProvider};
 use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, on_both_stores, some_citizen, spawn_app};
+use crate::helpers::{TestApp, browser, on_both_stores, some_citizen, spawn_app};
 use crate::session::post_with_cookie;
-use crate::transfer::{active_bank, substantial};
+use crate::transfer::{active_bank, download, open_consent, substantial};
 
 on_both_stores!(
     pkce_downgrades_are_refused,
@@ -19,13 +19,6 @@ on_both_stores!(
 /// The one redirect URI the demo banks register.
 const REGISTERED: &str = "http://127.0.0.1:9/callback";
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
-pub(crate) fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 fn pairs(url: &str) -> Vec<(String, String)> {
     reqwest::Url::parse(url)
@@ -61,18 +54,8 @@ fn param(url: &str, name: &str) -> Option<String> {
 
 /// Follows `begun` through both consents for `tax.income`; the code.
 async fn granted_code(app: &TestApp, begun: &Begun, cookie: &str) -> String {
-    let opened = browser().get(&begun.authorize_url).send().await.unwrap();
-    assert_eq!(opened.status(), 303);
-    let location = opened.headers()["location"].to_str().unwrap().to_owned();
-    let id = location.trim_start_matches("/consent/");
-    let downloaded = post_with_cookie(
-        app,
-        &format!("/api/consent/{id}/download"),
-        cookie,
-        json!({"datasets": ["tax.income"]}),
-    )
-    .await;
-    assert_eq!(downloaded.status(), 200);
+    let id = open_consent(&begun.authorize_url).await;
+    download(app, &id, cookie, &["tax.income"]).await;
     let sent: Value = post_with_cookie(app, &format!("/api/consent/{id}/send"), cookie, json!({}))
         .await
         .json()

@@ -9,8 +9,7 @@ use mydata_navigator::broker::token::ProviderClaims;
 use mydata_navigator::store::Backend;
 use serde_json::json;
 
-use crate::attacks_oauth::browser;
-use crate::helpers::{OPERATOR_TOKEN, TestApp, on_both_stores, some_citizen, spawn_app};
+use crate::helpers::{OPERATOR_TOKEN, TestApp, browser, on_both_stores, some_citizen, spawn_app};
 use crate::session::login_as;
 use crate::transfer::active_bank;
 

@@ -4,10 +4,9 @@
 //! conversation that now holds records stays the citizen's alone.
 
 use mydata_navigator::store::Backend;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::assistant_consent::{LAID_OFF, citizen};
-use crate::attacks_oauth::browser;
+use crate::assistant_consent::{LAID_OFF, ask_consent, back_to, citizen, consent_path};
 use crate::helpers::{TestApp, on_both_stores, post_patiently, spawn_app};
 use crate::session::{get_with_cookie, post_with_cookie};
 use crate::transfer::substantial;
@@ -32,55 +31,6 @@ async fn kept(app: &TestApp) -> [i64; 5] {
     counts
 }
 
-/// Opens the request at `authorize_url`, consents to all of it twice;
-/// the path and query the browser is sent back to.
-async fn answer_path(app: &TestApp, authorize_url: &str, cookie: &str) -> String {
-    let opened = browser().get(app.url(authorize_url)).send().await.unwrap();
-    assert_eq!(opened.status(), 303);
-    let location = opened.headers()["location"].to_str().unwrap().to_owned();
-    let request = location.trim_start_matches("/consent/").to_owned();
-    let shown: Value = get_with_cookie(app, &format!("/api/consent/{request}"), cookie)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let all: Vec<&str> = shown["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["dataset"].as_str().unwrap())
-        .collect();
-    let downloaded = post_with_cookie(
-        app,
-        &format!("/api/consent/{request}/download"),
-        cookie,
-        json!({"datasets": all}),
-    )
-    .await;
-    assert_eq!(downloaded.status(), 200);
-    let sent: Value = post_with_cookie(
-        app,
-        &format!("/api/consent/{request}/send"),
-        cookie,
-        json!({}),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let back = reqwest::Url::parse(sent["redirect_to"].as_str().unwrap()).unwrap();
-    format!("{}?{}", back.path(), back.query().unwrap_or(""))
-}
-
-async fn back_to(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
-    browser()
-        .get(app.url(path))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn a_consent_answer_works_once_and_for_its_citizen_only(backend: Backend) {
     let app = spawn_app(backend).await;
     let (status, started) = post_patiently(
@@ -91,17 +41,17 @@ async fn a_consent_answer_works_once_and_for_its_citizen_only(backend: Backend) 
     .await;
     assert_eq!(status, 201, "{started}");
     let id = started["id"].as_str().unwrap().to_owned();
-    let asked = app
-        .client
-        .post(app.url(&format!("/api/conversations/{id}/consent")))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(asked.status(), 201);
-    let asked: Value = asked.json().await.unwrap();
+    let asked = ask_consent(&app, &id, None, json!({})).await;
     let cookie = substantial(&app, &citizen(LAID_OFF)).await;
-    let back = answer_path(&app, asked["authorize_url"].as_str().unwrap(), &cookie).await;
+    let back = consent_path(
+        &app,
+        asked["authorize_url"].as_str().unwrap(),
+        &cookie,
+        None,
+        "navigator-assistant",
+        json!({}),
+    )
+    .await;
     assert!(back.starts_with("/assistant/callback?"), "{back}");
 
     // Signed in before counting: a login asks the household registry.

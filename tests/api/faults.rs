@@ -13,12 +13,12 @@ use mydata_navigator::ids::AgencyId;
 use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
-use crate::assistant_consent::{LAID_OFF, citizen, consent_as};
+use crate::assistant_consent::{LAID_OFF, ask_consent, citizen, consent_as, last_turn};
+use crate::broker::{ALL, outcome};
 use crate::helpers::{
     OPERATOR_TOKEN, TestApp, closed_port, fixed_server, on_both_stores, post_patiently,
     slow_server, spawn_app, spawn_app_with,
 };
-use crate::session::{get_with_cookie, post_with_cookie};
 use crate::transfer::substantial;
 
 on_both_stores!(
@@ -30,18 +30,6 @@ on_both_stores!(
 const FAULTY: [(&str, &str); 2] = [
     ("mol.bli", "labor.insurance_history"),
     ("mohw.welfare", "welfare.status"),
-];
-
-const ALL: [&str; 9] = [
-    "household.registration",
-    "tax.income",
-    "tax.property",
-    "labor.insurance_history",
-    "education.degrees",
-    "education.enrollment",
-    "health.nhi_enrollment",
-    "health.medical_visits",
-    "welfare.status",
 ];
 
 /// The broker's per-request timeout in these tests.
@@ -116,15 +104,6 @@ impl Fault {
             _ => 1,
         }
     }
-}
-
-fn outcome<'a>(reply: &'a Value, dataset: &str) -> &'a Value {
-    reply["outcomes"]
-        .as_array()
-        .expect("outcomes")
-        .iter()
-        .find(|o| o["dataset"] == dataset)
-        .unwrap_or_else(|| panic!("no outcome for {dataset} in {reply}"))
 }
 
 /// Each service the answer mentions: its verdict ("receiving" for those
@@ -297,18 +276,6 @@ async fn each_fault_degrades_to_unknown_keeps_the_rest_and_is_audited(backend: B
     }
 }
 
-/// The conversation's last reply.
-async fn last_reply(app: &TestApp, id: &str, cookie: &str) -> Value {
-    let shown = get_with_cookie(app, &format!("/api/conversations/{id}"), cookie).await;
-    assert_eq!(shown.status(), 200);
-    let shown: Value = shown.json().await.expect("JSON");
-    shown["turns"]
-        .as_array()
-        .and_then(|turns| turns.last())
-        .expect("a turn")["reply"]
-        .clone()
-}
-
 async fn garbage_from_an_agency_during_consent_is_neither_kept_nor_used(backend: Backend) {
     let garbage = Fault::WrongShape.agency().await;
     let app = spawn_app_with(backend, |args| {
@@ -325,15 +292,7 @@ async fn garbage_from_an_agency_during_consent_is_neither_kept_nor_used(backend:
     let id = started["id"].as_str().expect("id").to_owned();
     let cookie = substantial(&app, &citizen(LAID_OFF)).await;
     let wanted = ["labor.insurance_history", "welfare.status"];
-    let asked = post_with_cookie(
-        &app,
-        &format!("/api/conversations/{id}/consent"),
-        &cookie,
-        json!({"datasets": wanted}),
-    )
-    .await;
-    assert_eq!(asked.status(), 201);
-    let asked: Value = asked.json().await.expect("JSON");
+    let asked = ask_consent(&app, &id, Some(&cookie), json!({"datasets": wanted})).await;
     let back = consent_as(
         &app,
         asked["authorize_url"].as_str().expect("url"),
@@ -346,7 +305,7 @@ async fn garbage_from_an_agency_during_consent_is_neither_kept_nor_used(backend:
     assert_eq!(back.status(), 303);
 
     // The answer: the welfare record is unavailable, what it decides unknown.
-    let answer = last_reply(&app, &id, &cookie).await;
+    let answer = last_turn(&app, &id, &cookie).await;
     let welfare = answer["data_request"]
         .as_array()
         .expect("data_request")

@@ -242,6 +242,15 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut ServeA
     }
 }
 
+/// A client that, like a browser asked to show where it is sent, does not
+/// follow redirects: the test reads each `Location` itself.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 /// The repository's root: model paths are relative to it.
 pub fn repo_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)

@@ -11,7 +11,7 @@ use mydata_navigator::demo_provider::{Begun, DemoProvider};
 use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
-use crate::helpers::{OPERATOR_TOKEN, TestApp, on_both_stores, some_citizen, spawn_app};
+use crate::helpers::{OPERATOR_TOKEN, TestApp, browser, on_both_stores, some_citizen, spawn_app};
 use crate::session::{get_with_cookie, login_as, post_with_cookie, step_up_with_totp};
 
 on_both_stores!(
@@ -79,13 +79,6 @@ pub async fn active_bank(app: &TestApp, id: &str) -> DemoProvider {
     bank_with_state(app, id, Some("active")).await
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 fn query(url: &str) -> BTreeMap<String, String> {
     reqwest::Url::parse(url)
         .unwrap()
@@ -95,7 +88,7 @@ fn query(url: &str) -> BTreeMap<String, String> {
 }
 
 /// Follows the authorize redirect; returns the consent request's id.
-async fn open_consent(authorize_url: &str) -> String {
+pub(crate) async fn open_consent(authorize_url: &str) -> String {
     let response = browser().get(authorize_url).send().await.unwrap();
     assert_eq!(
         response.status(),
@@ -108,6 +101,29 @@ async fn open_consent(authorize_url: &str) -> String {
         .strip_prefix("/consent/")
         .unwrap_or_else(|| panic!("to the consent page, not {location}"))
         .to_owned()
+}
+
+/// The first confirmation: `ticked` downloaded for consent request `id`.
+pub(crate) async fn download(
+    app: &TestApp,
+    id: &str,
+    cookie: &str,
+    ticked: &[&str],
+) -> reqwest::Response {
+    let downloaded = post_with_cookie(
+        app,
+        &format!("/api/consent/{id}/download"),
+        cookie,
+        json!({"datasets": ticked}),
+    )
+    .await;
+    assert_eq!(
+        downloaded.status(),
+        200,
+        "{}",
+        downloaded.text().await.unwrap_or_default()
+    );
+    downloaded
 }
 
 struct Granted {
@@ -159,15 +175,11 @@ async fn consent_twice(
     send: Value,
 ) -> Answered {
     let id = open_consent(&begun.authorize_url).await;
-    let downloaded = post_with_cookie(
-        app,
-        &format!("/api/consent/{id}/download"),
-        cookie,
-        json!({"datasets": ticked}),
-    )
-    .await;
-    assert_eq!(downloaded.status(), 200);
-    let downloaded: Value = downloaded.json().await.unwrap();
+    let downloaded: Value = download(app, &id, cookie, ticked)
+        .await
+        .json()
+        .await
+        .unwrap();
     let sent: Value = post_with_cookie(app, &format!("/api/consent/{id}/send"), cookie, send)
         .await
         .json()
@@ -685,14 +697,7 @@ async fn the_personal_cloud_forgets(backend: Backend) {
     // Past its time to live, a download waiting for the second consent is gone.
     let begun = bank.begin("tax.income");
     let id = open_consent(&begun.authorize_url).await;
-    let downloaded = post_with_cookie(
-        &app,
-        &format!("/api/consent/{id}/download"),
-        &cookie,
-        json!({"datasets": ["tax.income"]}),
-    )
-    .await;
-    assert_eq!(downloaded.status(), 200);
+    download(&app, &id, &cookie, &["tax.income"]).await;
     app.db
         .execute("UPDATE cloud_packages SET expires_ms = 0")
         .await
