@@ -6,13 +6,15 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Broker, DatasetOutcome, GatherRequest};
+use super::{Broker, DatasetOutcome, FetchFailure, FetchResult, GatherRequest};
 use crate::http::{Json, Operator, OperatorToken, Problem};
 use crate::ids::{DatasetId, NationalId};
 use crate::spec::DatasetRegistry;
 
 const MAX_DATASETS: usize = 32;
 const MAX_PURPOSE_CHARS: usize = 200;
+/// Retry-After when the audit log is down: a database restart takes seconds.
+const AUDIT_RETRY_SECS: u64 = 5;
 
 #[derive(Clone, FromRef)]
 struct BrokerApi {
@@ -85,6 +87,7 @@ pub(crate) fn gather_request(
         (status = 400, description = "No or too many datasets, an unknown dataset, or no purpose"),
         (status = 401, description = "No or a wrong operator token"),
         (status = 422, description = "A field is missing or malformed"),
+        (status = 503, description = "The audit log cannot be written, so nothing was transferred"),
     ))]
 async fn fetch(
     _: Operator,
@@ -93,6 +96,23 @@ async fn fetch(
 ) -> Result<axum::Json<FetchReply>, Problem> {
     let request = gather_request(body, broker.registry())?;
     let outcomes = broker.gather(&request).await;
+    // Each record is withheld when its transfer cannot be logged; when that is so
+    // for all of them the log itself is down: an outage to retry, not a 200.
+    let unlogged = |o: &DatasetOutcome| {
+        matches!(
+            &o.result,
+            FetchResult::Failed {
+                reason: FetchFailure::NotAudited,
+                ..
+            }
+        )
+    };
+    if !outcomes.is_empty() && outcomes.iter().all(unlogged) {
+        return Err(Problem::service_unavailable(
+            "the audit log cannot be written just now, so nothing was transferred; try again shortly",
+        )
+        .retry_after(AUDIT_RETRY_SECS));
+    }
     Ok(axum::Json(FetchReply {
         subject: request.subject.to_string(),
         outcomes,

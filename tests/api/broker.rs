@@ -20,9 +20,11 @@ on_both_stores!(
     fetch_returns_every_record_and_the_trail_shows_it,
     down_slow_and_broken_providers_fail_only_their_datasets,
     a_split_provider_serves_the_broker_over_http,
+    an_unwritable_audit_log_transfers_nothing_and_says_503,
 );
 
-const ALL: [&str; 9] = [
+/// Every dataset the embedded registry knows.
+pub(crate) const ALL: [&str; 9] = [
     "household.registration",
     "tax.income",
     "tax.property",
@@ -34,7 +36,8 @@ const ALL: [&str; 9] = [
     "welfare.status",
 ];
 
-fn outcome<'a>(reply: &'a Value, dataset: &str) -> &'a Value {
+/// The broker's outcome for `dataset` in a fetch reply.
+pub(crate) fn outcome<'a>(reply: &'a Value, dataset: &str) -> &'a Value {
     reply["outcomes"]
         .as_array()
         .expect("outcomes")
@@ -235,4 +238,58 @@ async fn wait_until_listening(addr: SocketAddr) {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("nothing listens on {addr}");
+}
+
+/// A trigger that makes every audit insert fail, as a full disk or a lost
+/// database would, without stopping the rest of the database.
+fn refuse_audit_writes(backend: Backend) -> (&'static str, &'static str) {
+    match backend {
+        Backend::Sqlite => (
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+             BEGIN SELECT RAISE(ABORT, 'audit storage unavailable'); END;",
+            "DROP TRIGGER refuse_audit;",
+        ),
+        Backend::Postgres => (
+            "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'audit storage unavailable'; END $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log \
+             FOR EACH ROW EXECUTE FUNCTION refuse_audit();",
+            "DROP TRIGGER refuse_audit ON audit_log; DROP FUNCTION refuse_audit();",
+        ),
+    }
+}
+
+async fn an_unwritable_audit_log_transfers_nothing_and_says_503(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let citizen = some_citizen();
+    let subject = citizen.identity.national_id.to_string();
+    let (refuse, allow) = refuse_audit_writes(backend);
+    app.db.execute(refuse).await.unwrap();
+
+    let response = app.fetch(&subject, &ALL).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "5");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem = response.text().await.unwrap();
+    assert!(problem.contains("audit log"), "{problem}");
+    // Not one field of the citizen's records is in the refusal.
+    let born = citizen.records["household.registration"]["birth_date"]
+        .as_str()
+        .unwrap();
+    assert!(!problem.contains(born), "{problem}");
+    assert!(!problem.contains("record"), "{problem}");
+    assert_eq!(app.db.count("SELECT COUNT(*) FROM audit_log").await, 0);
+
+    // Once the log can be written again, the same request goes through.
+    app.db.execute(allow).await.unwrap();
+    let response = app.fetch(&subject, &ALL).await;
+    assert_eq!(response.status(), 200);
+    let reply: Value = response.json().await.unwrap();
+    for dataset in ALL {
+        assert_eq!(outcome(&reply, dataset)["status"], "fetched", "{dataset}");
+    }
+    assert_eq!(app.trail(&subject).await.len(), ALL.len());
 }
