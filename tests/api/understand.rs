@@ -7,7 +7,7 @@ use std::path::Path;
 
 use mydata_navigator::eval;
 use mydata_navigator::store::Backend;
-use mydata_navigator::understand::embedder::Embedder;
+use mydata_navigator::understand::embedder::{Backend as ModelBackend, Embedder};
 use serde_json::{Value, json};
 
 use crate::helpers::{repo_path, spawn_app, understander};
@@ -47,6 +47,37 @@ pub fn assert_matches_reference(embedder: &Embedder) {
 #[test]
 fn embeddings_match_the_independent_reference() {
     assert_matches_reference(understander().pool().embedder());
+}
+
+/// The quantised backends (slower here, see BENCHMARKS.md §2) compute the same
+/// function: integer matmuls on 8-bit activations move a vector by ~1e-4.
+#[test]
+fn the_quantised_backends_agree_with_the_f32_encoder() {
+    let texts = [
+        "失業了，該怎麼辦？",
+        "I lost my job, what should I do?",
+        "孩子兩歲，托育補助怎麼申請？",
+        "我最近常常睡不著，覺得活著好累",
+    ];
+    let f32_vectors = understander()
+        .pool()
+        .embedder()
+        .embed_queries(&texts)
+        .unwrap();
+    for backend in [ModelBackend::Q4, ModelBackend::Q8] {
+        let embedder =
+            Embedder::load_with(repo_path("models/multilingual-e5-small"), backend).unwrap();
+        let vectors = embedder.embed_queries(&texts).unwrap();
+        for ((text, ours), reference) in texts.iter().zip(&vectors).zip(&f32_vectors) {
+            let similarity = cosine(ours, reference);
+            assert!(
+                similarity > 0.9995,
+                "{backend:?} {text}: cosine {similarity}"
+            );
+            // Not the f32 vector itself: the backend really multiplied in integers.
+            assert!(similarity < 1.0 - 1e-7, "{backend:?} {text}: identical");
+        }
+    }
 }
 
 #[test]
