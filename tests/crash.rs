@@ -30,7 +30,6 @@ const CONSENT_WORKERS: usize = 2;
 const ROUND_CAP: Duration = Duration::from_secs(25);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "unverified: its first run counted 27,227 acknowledged fetches in 25 s yet `audit verify` checked 0 entries; run with --ignored once that is explained (BENCHMARKS.md, crash safety)"]
 async fn sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("navigator.db").display());
@@ -38,7 +37,6 @@ async fn sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "unverified: its first run counted 27,227 acknowledged fetches in 25 s yet `audit verify` checked 0 entries; run with --ignored once that is explained (BENCHMARKS.md, crash safety)"]
 async fn postgres() {
     let dir = tempfile::tempdir().unwrap();
     let database = PgDatabase::create().await;
@@ -110,6 +108,7 @@ async fn rounds(data_dir: &Path, url: &str, db: Db) {
         KillAfter::Steps(40),
     ];
     let mut server = Server::start(data_dir, url, port).await;
+    let mut delivered_before = 0;
     for (round, moment) in moments.into_iter().enumerate() {
         let counters = Arc::new(Counters::default());
         let stop = Arc::new(AtomicBool::new(false));
@@ -142,6 +141,22 @@ async fn rounds(data_dir: &Path, url: &str, db: Db) {
         }
         let reached = moment.reached(&counters);
         server.kill();
+        // A round that never got going proves nothing: it must reach its moment
+        // (a flow that fails fast, say with the audit log unwritable, would not).
+        if !reached {
+            let log = std::fs::read_to_string(data_dir.join("serve.log")).unwrap_or_default();
+            let tail: String = log
+                .chars()
+                .rev()
+                .take(3000)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            panic!(
+                "round {round}: {moment:?} not reached in {ROUND_CAP:?}; server log ends:\n{tail}"
+            );
+        }
         stop.store(true, Ordering::SeqCst);
         for worker in workers {
             let _ = worker.await;
@@ -168,6 +183,12 @@ async fn rounds(data_dir: &Path, url: &str, db: Db) {
 
         server = Server::start(data_dir, url, port).await;
         let seen = ledger.lock().unwrap().clone();
+        let delivered = seen.fetches.iter().map(|(_, _, d)| d.len()).sum::<usize>();
+        assert!(
+            delivered > delivered_before,
+            "round {round}: no transfer delivered a record"
+        );
+        delivered_before = delivered;
         check(&server, data_dir, url, db, &seen, round).await;
     }
     server.kill();
