@@ -90,3 +90,6 @@ if [ "$SOAK_SECONDS" -gt 0 ]; then
     echo "after soak: VmRSS $(rss VmRSS), peak VmHWM $(rss VmHWM)"
 fi
 grep -c '"level":"ERROR"\| ERROR ' "$work/serve.log" | sed 's/^/server log errors: /' || true
+# Show them: the warm-up's first recommend is expected to be one (a 503 while
+# the recommender is being built, before any measured run).
+grep '"level":"ERROR"\| ERROR ' "$work/serve.log" | head -5 | cut -c1-300 || true
