@@ -1,23 +1,17 @@
-//! The embedding step alone, with the real model on one thread: one
+//! The embedding step alone, with the real model called directly (its f32
+//! matmuls may use every core through rayon's global pool): one
 //! question (the latency a citizen feels before anything else runs) and a
 //! batch of 32 (what a catalogue rebuild or a busy pool computes at once).
 //! Needs the model: scripts/fetch-model.sh.
 
 use std::path::Path;
 
+#[path = "support/questions.rs"]
+mod questions;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mydata_navigator::understand::embedder::Embedder;
-
-const QUESTIONS: [&str; 8] = [
-    "失業了，該怎麼辦？",
-    "I lost my job last week, can I get unemployment benefit?",
-    "媽媽中風需要長照，有什麼補助？",
-    "My rent is too high, is there a subsidy for young tenants?",
-    "孩子兩歲，托育補助怎麼申請？",
-    "卡債快還不出來了，可以協商嗎",
-    "I'm pregnant and not insured, what help is there?",
-    "工作時受傷，職災可以領什麼？",
-];
+use questions::QUESTIONS;
 
 fn embedding(c: &mut Criterion) {
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/multilingual-e5-small");
