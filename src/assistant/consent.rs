@@ -262,7 +262,7 @@ pub(crate) struct Choice {
     responses(
         (status = 201, description = "The authorization URL to send the browser to", body = Asked),
         (status = 400, description = "Not `{\"datasets\": [...]}`, or unknown or repeated datasets"),
-        (status = 401, description = "The conversation holds records: log in as its citizen"),
+        (status = 401, description = "The conversation holds records: log in as its citizen, at the level of the records it holds (else a `/problems/step-up-required` problem)"),
         (status = 404, description = "No such conversation"),
         (status = 409, description = "The last answer needs no records"),
     ))]

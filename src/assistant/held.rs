@@ -7,9 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock;
 use crate::http::Problem;
+use crate::ids::{DatasetId, Level};
 use crate::provider_client::Package;
 use crate::recommend::Records;
 use crate::sealing::CredentialKey;
+use crate::spec::DatasetRegistry;
 use crate::store::{ConversationRecordRow, Store};
 
 /// One record an answer used: what, from whom, fetched when, and when it
@@ -119,4 +121,52 @@ pub async fn load(
         });
     }
     Ok(held)
+}
+
+/// The datasets an answer read, as a kept reply names them.
+#[derive(Deserialize)]
+struct BuiltOn {
+    #[serde(default)]
+    data_used: Vec<UsedDataset>,
+}
+
+#[derive(Deserialize)]
+struct UsedDataset {
+    dataset: String,
+}
+
+/// The level a session needs to read the conversation: the highest level
+/// of the datasets it holds or that any of its answers was built on (the
+/// answers stay after a withdrawn consent's records are deleted). Low
+/// when it holds none; high for a dataset the registry no longer knows.
+pub async fn level_needed(
+    store: &dyn Store,
+    registry: &DatasetRegistry,
+    conversation: &str,
+) -> Result<Level, Problem> {
+    let held = store
+        .conversation_records(conversation)
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .into_iter()
+        .map(|row| row.dataset);
+    let turns = store
+        .conversation_turns(conversation)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let mut read = Vec::new();
+    for turn in turns {
+        let reply: BuiltOn = serde_json::from_str(&turn.reply).map_err(|e| Problem::internal(&e))?;
+        read.extend(reply.data_used.into_iter().map(|used| used.dataset));
+    }
+    Ok(held
+        .chain(read)
+        .map(|dataset| {
+            DatasetId::parse(&dataset)
+                .ok()
+                .and_then(|id| registry.dataset(&id).map(|spec| spec.loa))
+                .unwrap_or(Level::High)
+        })
+        .max()
+        .unwrap_or(Level::Low))
 }

@@ -51,10 +51,30 @@ pub struct ConversationApi {
 }
 
 impl ConversationApi {
+    /// As [`Self::owned`], and once it holds records (or answers built on
+    /// them), only a session at their level reads it: one that logged in
+    /// lower since gets a step-up problem and nothing of what it holds.
+    pub(super) async fn open(
+        &self,
+        id: &str,
+        session: Option<&Session>,
+    ) -> Result<ConversationRow, Problem> {
+        let conversation = self.owned(id, session).await?;
+        if let Some(session) = session.filter(|_| conversation.subject.is_some()) {
+            let registry = &self.assistant.registry;
+            let needed = held::level_needed(self.store.as_ref(), registry, id).await?;
+            if session.level < needed {
+                let retry = format!("GET /api/conversations/{id}");
+                return Err(crate::identity::step_up(session.level, needed, &retry));
+            }
+        }
+        Ok(conversation)
+    }
+
     /// The conversation if it lives and the caller may open it: anyone
     /// with its id until the citizen consents, then only that citizen. To
     /// anyone else it does not exist.
-    pub(super) async fn open(
+    async fn owned(
         &self,
         id: &str,
         session: Option<&Session>,
@@ -227,7 +247,7 @@ async fn start(
     responses(
         (status = 200, description = "The reply", body = Reply),
         (status = 400, description = "Not JSON, no `text`, blank, or too long"),
-        (status = 401, description = "The conversation holds records: log in as its citizen"),
+        (status = 401, description = "The conversation holds records: log in as its citizen, at the level of the records it holds (else a `/problems/step-up-required` problem)"),
         (status = 404, description = "No such conversation: never existed, expired or deleted"),
     ))]
 async fn message(
@@ -274,7 +294,7 @@ struct Shown {
     params(("id" = String, Path, description = "The conversation id")),
     responses(
         (status = 200, description = "The conversation", body = Shown),
-        (status = 401, description = "The conversation holds records: log in as its citizen"),
+        (status = 401, description = "The conversation holds records: log in as its citizen, at the level of the records it holds (else a `/problems/step-up-required` problem)"),
         (status = 404, description = "No such conversation: never existed, expired or deleted"),
     ))]
 async fn show(
@@ -322,7 +342,8 @@ async fn remove(
     MaybeSession(session): MaybeSession,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    let conversation = api.open(&id, session.as_ref()).await?;
+    // Deleting reveals nothing: the citizen's own session at any level may.
+    let conversation = api.owned(&id, session.as_ref()).await?;
     let records = api
         .store
         .conversation_records(&id)
