@@ -67,7 +67,7 @@ impl Assistant {
             .understander
             .understand_with_embedding(text)
             .await
-            .map_err(|e| Problem::internal(&e))?;
+            .map_err(|e| e.problem())?;
         let follow_up = earlier.filter(|earlier| {
             understanding.out_of_scope && !understanding.crisis.flagged && !earlier.needs.is_empty()
         });
@@ -86,7 +86,7 @@ impl Assistant {
                 .pool()
                 .embed_queries(vec![format!("{}\n{text}", earlier.question)])
                 .await
-                .map_err(|e| Problem::internal(&e))?
+                .map_err(|e| e.problem())?
                 .into_iter()
                 .next()
                 .unwrap_or(embedding);

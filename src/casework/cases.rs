@@ -92,7 +92,7 @@ pub(super) async fn open(
         .understander
         .understand(&summary)
         .await
-        .map_err(|e| Problem::internal(&e))?;
+        .map_err(|e| e.problem())?;
     let signals = signals_from_text(&understanding.crisis, &understanding.detected);
     let now = now_ms();
     let case = CaseRow {

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::State;
 use serde::Serialize;
@@ -52,6 +53,8 @@ pub struct RecommendApi {
     board: Arc<OnceCell<Arc<VacancyBoard>>>,
     current: Arc<RwLock<Option<Built>>>,
     rebuilding: Arc<Mutex<()>>,
+    /// Set once a recommender has been built: questions can be answered.
+    built: Arc<AtomicBool>,
 }
 
 impl RecommendApi {
@@ -71,6 +74,7 @@ impl RecommendApi {
             board: Arc::new(OnceCell::new()),
             current: Arc::new(RwLock::new(None)),
             rebuilding: Arc::new(Mutex::new(())),
+            built: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -155,12 +159,31 @@ impl RecommendApi {
         }
         let recommender = Arc::new(recommender);
         *self.current.write().await = Some((version.clone(), recommender.clone()));
+        self.built.store(true, Ordering::Release);
         tracing::info!(
             catalogue = %version,
             ms = started.elapsed().as_millis() as u64,
             "recommender built"
         );
         Ok(recommender)
+    }
+}
+
+/// Not ready until the first recommender is built: until then every
+/// conversation gets a 503.
+impl crate::http::Readiness for RecommendApi {
+    fn unready(&self) -> Option<&'static str> {
+        if self.built.load(Ordering::Acquire) {
+            return None;
+        }
+        // While not ready no question arrives to start a build (a failed
+        // warm-up, say), so the check starts one unless one is running.
+        let idle = self.rebuilding.try_lock().is_ok();
+        if idle && let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let api = self.clone();
+            runtime.spawn(async move { api.warm().await });
+        }
+        Some("the recommender is being built from the catalogue")
     }
 }
 
@@ -307,7 +330,7 @@ async fn recommend(
         .understander
         .understand_with_embedding(&asked.text)
         .await
-        .map_err(|e| Problem::internal(&e))?;
+        .map_err(|e| e.problem())?;
     let date = asked.date.unwrap_or_else(today_in_taiwan);
     let found = recommender
         .recommend(&understanding, &embedding, &asked.records, date)

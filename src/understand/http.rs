@@ -55,6 +55,7 @@ pub(crate) fn text_of(body: &[u8]) -> Result<String, Problem> {
     responses(
         (status = 200, description = "What the message is about", body = Understanding),
         (status = 400, description = "Not JSON, no `text`, blank, or over 2,000 characters"),
+        (status = 503, description = "Too many questions are waiting; try again after `Retry-After`"),
     ))]
 async fn understand(
     State(understander): State<Understander>,
@@ -65,5 +66,5 @@ async fn understand(
         .understand(&text)
         .await
         .map(axum::Json)
-        .map_err(|e| Problem::internal(&e))
+        .map_err(|e| e.problem())
 }

