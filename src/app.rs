@@ -31,7 +31,7 @@ use crate::catalog::{self, Catalog, CatalogError};
 use crate::citizen_card::{CardTrust, TrustError};
 use crate::citizens::{CitizenDirectory, CitizensError};
 use crate::config::CardTrustArgs;
-use crate::config::{ProviderArgs, ServeArgs};
+use crate::config::{ConnectionArgs, ProviderArgs, ServeArgs};
 use crate::http::{self, OperatorToken, Problem};
 use crate::identity::{self, IdentitySettings, SessionPolicy, Sessions};
 use crate::ids::AgencyId;
@@ -107,11 +107,20 @@ pub enum AppError {
     OpenApi(serde_json::Error),
     #[error("public origin {origin:?}: {problem}")]
     PublicOrigin { origin: String, problem: String },
+    #[error(
+        "refusing to start: the public origin {origin} is not this machine, yet citizen cards \
+         would be checked against the embedded TEST certificate authority, whose private keys \
+         are public (anyone could log in at level high as anyone). Set \
+         NAVIGATOR_CARD_TRUST_ANCHORS, NAVIGATOR_CARD_INTERMEDIATES and NAVIGATOR_CARD_CRLS \
+         (--card-trust-anchors …), or pass --allow-test-card-ca for a demonstration"
+    )]
+    TestCardCaInPublic { origin: String },
 }
 
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    connections: ConnectionArgs,
     store: Arc<dyn Store>,
     broker: Broker,
     recommend: RecommendApi,
@@ -130,6 +139,7 @@ impl Application {
 
     /// Builds around a model already loaded: tests share one per binary.
     pub async fn build_with(args: ServeArgs, understander: Understander) -> Result<Self, AppError> {
+        refuse_test_card_ca_in_public(&args)?;
         let store = store::connect(&args.store.url()).await?;
         let registry = Arc::new(DatasetRegistry::embedded()?);
         let citizens = Arc::new(CitizenDirectory::embedded(&registry)?);
@@ -195,7 +205,10 @@ impl Application {
         let document = openapi::Document::default();
         let mut api = openapi::base()
             .merge(openapi::router(document.clone()))
-            .merge(http::health_router(store.clone()))
+            .merge(http::health_router(
+                store.clone(),
+                vec![Arc::new(recommend.clone()), Arc::new(understander.clone())],
+            ))
             .merge(broker::router(broker.clone(), operator.clone()))
             .merge(audit::router(audit.clone(), operator.clone()))
             .merge(identity::router(
@@ -285,9 +298,11 @@ impl Application {
         }
         let (router, api) = api.split_for_parts();
         document.publish(api).map_err(AppError::OpenApi)?;
+        let https = reqwest::Url::parse(&args.public_origin).is_ok_and(|url| url.scheme() == "https");
         Ok(Self {
             listener,
-            router: with_common_layers(router),
+            router: with_common_layers(router, https),
+            connections: args.connections.clone(),
             store,
             broker,
             recommend,
@@ -322,12 +337,8 @@ impl Application {
     ) -> Result<(), AppError> {
         tracing::info!(addr = %self.local_addr(), "navigator serving");
         let sweeper = tokio::spawn(sweep_personal_clouds(self.store.clone()));
-        // Peer addresses feed the per-address login lockout.
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
+        // Peer addresses (`ConnectInfo`) feed the per-address login lockout.
+        let served = http::serve(self.listener, self.router, &self.connections, shutdown)
             .await
             .map_err(AppError::Serve);
         sweeper.abort();
@@ -387,13 +398,12 @@ pub async fn run_provider(
         store.clone(),
         verifier,
     );
-    let (router, _) = http::health_router(store)
+    let (router, _) = http::health_router(store, Vec::new())
         .merge(provider.router())
         .split_for_parts();
     let listener = bind(args.listen).await?;
     tracing::info!(agency = %args.agency, addr = %args.listen, "provider serving");
-    axum::serve(listener, with_common_layers(router))
-        .with_graceful_shutdown(shutdown)
+    http::serve(listener, with_common_layers(router, false), &args.connections, shutdown)
         .await
         .map_err(AppError::Serve)
 }
@@ -422,7 +432,9 @@ async fn time_limit(
     }
 }
 
-fn with_common_layers(router: Router) -> Router {
+/// `https`: the public origin is https, so browsers are told to use
+/// nothing else (HSTS).
+fn with_common_layers(router: Router, https: bool) -> Router {
     router
         .fallback(http::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -433,6 +445,10 @@ fn with_common_layers(router: Router) -> Router {
             use axum::response::IntoResponse;
             Problem::internal(&"a handler panicked").into_response()
         }))
+        .layer(axum::middleware::from_fn_with_state(
+            https,
+            web::guard::private_by_default,
+        ))
         .layer(http::trace_layer())
 }
 
@@ -523,6 +539,29 @@ fn operator_token_file(data_dir: &Path) -> Result<SecretString, AppError> {
             Ok(SecretString::from(token))
         }
         Err(e) => Err(error(e)),
+    }
+}
+
+/// The embedded test CA's keys are public: trusted by a server others can
+/// reach, it lets anyone sign in at level high as anyone. Only a server
+/// whose public origin is this machine (a demonstration, the tests) may
+/// use it, unless `--allow-test-card-ca` says so explicitly.
+fn refuse_test_card_ca_in_public(args: &ServeArgs) -> Result<(), AppError> {
+    let trust = &args.card_trust;
+    if trust.card_trust_anchors.is_some() || trust.allow_test_card_ca {
+        return Ok(());
+    }
+    let url = reqwest::Url::parse(&args.public_origin).map_err(|e| AppError::PublicOrigin {
+        origin: args.public_origin.clone(),
+        problem: e.to_string(),
+    })?;
+    // The URL parser lower-cases host names and brackets IPv6 addresses.
+    if matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")) {
+        Ok(())
+    } else {
+        Err(AppError::TestCardCaInPublic {
+            origin: args.public_origin.clone(),
+        })
     }
 }
 

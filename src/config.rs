@@ -118,6 +118,8 @@ pub struct ServeArgs {
     pub public_origin: String,
     #[command(flatten)]
     pub card_trust: CardTrustArgs,
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
     /// Key (64 hex digits) sealing credentials at rest, such as
     /// authenticator secrets; defaults to `<data-dir>/credential-key`,
     /// created when missing. Servers sharing a database share it.
@@ -147,6 +149,53 @@ pub struct CardTrustArgs {
     /// The issuing CAs' current CRLs (PEM); a card they do not cover is refused.
     #[arg(long, env = "NAVIGATOR_CARD_CRLS", requires = "card_trust_anchors")]
     pub card_crls: Option<PathBuf>,
+    /// Trust the embedded TEST certificate authority although the public
+    /// origin is not this machine (`serve` refuses to otherwise): for a
+    /// demonstration reached over the network, never with real citizens.
+    #[arg(long, env = "NAVIGATOR_ALLOW_TEST_CARD_CA")]
+    pub allow_test_card_ca: bool,
+}
+
+/// How connections are held: timeouts against clients that send slowly or
+/// not at all (slowloris), and a cap on how many are served at once.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Seconds a client has to send a request's headers; an idle
+    /// keep-alive connection is closed after as long.
+    #[arg(long, env = "NAVIGATOR_HEADER_READ_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a read or a write may make no progress before the
+    /// connection is closed (a client that stops reading its answer, or
+    /// stops sending its body). Keep it above the 30 s request limit.
+    #[arg(long, env = "NAVIGATOR_IDLE_TIMEOUT_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; further ones wait, unaccepted, until
+    /// one closes.
+    #[arg(long, env = "NAVIGATOR_MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+}
+
+impl Default for ConnectionArgs {
+    fn default() -> Self {
+        Self {
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: 1024,
+        }
+    }
+}
+
+impl ConnectionArgs {
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs)
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
 }
 
 impl ServeArgs {
@@ -178,6 +227,7 @@ impl ServeArgs {
             no_local_providers: false,
             public_origin: DEFAULT_PUBLIC_ORIGIN.to_owned(),
             card_trust: CardTrustArgs::default(),
+            connections: ConnectionArgs::default(),
             credential_key: None,
         }
     }
@@ -197,6 +247,8 @@ pub struct ProviderArgs {
     /// defaults to the public half of `<data-dir>/broker-signing-key.pem`.
     #[arg(long, env = "NAVIGATOR_BROKER_PUBLIC_KEY")]
     pub broker_public_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
 }
 
 fn parse_provider_url(raw: &str) -> Result<(AgencyId, reqwest::Url), String> {

@@ -1,16 +1,20 @@
 //! HTTP plumbing shared by every part of the platform: RFC 9457 problem
 //! responses, extractors whose rejections are problems too, health checks,
-//! operator authentication and the request-tracing layer.
+//! operator authentication, the request-tracing layer, and the server loop
+//! with its connection timeouts and cap.
 
 mod extract;
 mod health;
+mod idle;
 mod operator;
 mod problem;
+mod server;
 
 pub use extract::{Body, Json, Path, Query};
-pub use health::router as health_router;
+pub use health::{Readiness, router as health_router};
 pub use operator::{Operator, OperatorToken};
 pub use problem::Problem;
+pub use server::serve;
 
 use axum::extract::MatchedPath;
 use axum::http::Request;

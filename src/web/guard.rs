@@ -2,7 +2,10 @@
 //!
 //! Headers: a Content-Security-Policy that allows only this origin's own
 //! scripts and styles (no inline script, no framing), `nosniff`, no
-//! referrer leaving the site.
+//! referrer leaving the site; `Cache-Control: no-store` on every response
+//! that does not set its own (pages and API answers carry personal data;
+//! the static files say `no-cache`), and HSTS when the public origin is
+//! https.
 //!
 //! Cross-site request forgery: the session cookie is `SameSite=Strict`
 //! already; on top, a state-changing request a browser marks as
@@ -13,8 +16,8 @@
 //! it. JSON bodies from elsewhere cannot be sent cross-site without a CORS
 //! preflight, which this server never grants.
 
-use axum::extract::Request;
-use axum::http::header::CONTENT_TYPE;
+use axum::extract::{Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, STRICT_TRANSPORT_SECURITY};
 use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -108,6 +111,28 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         ),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// A year, subdomains included: what browsers' preload lists ask for.
+const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// Nothing a handler did not mark cacheable is kept by a browser or a
+/// proxy (records, trails, tickets, conversations); with `https`, browsers
+/// are told to come back over https only.
+pub async fn private_by_default(
+    State(https): State<bool>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https {
+        headers.insert(STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
     response
 }
