@@ -181,6 +181,7 @@ async fn a_split_provider_serves_the_broker_over_http(backend: Backend) {
                 database_url: Some(provider_db.url.clone()),
             },
             broker_public_key: Some(public_key),
+            connections: Default::default(),
         },
         async move {
             let _ = stopped.await;

@@ -209,6 +209,16 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+    spawn_app_on(backend, understander().clone(), configure).await
+}
+
+/// As [`spawn_app_with`], around a model of its own: a test that floods
+/// the embedding workers does not slow the others' shared ones.
+pub async fn spawn_app_on(
+    backend: Backend,
+    understander: Understander,
+    configure: impl FnOnce(&mut ServeArgs),
+) -> TestApp {
     // Server logs (errors, or what RUST_LOG asks for) show with a failing test.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -223,7 +233,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut ServeA
     args.store.database_url = Some(db.url.clone());
     args.operator_token = Some(SecretString::from(OPERATOR_TOKEN));
     configure(&mut args);
-    let app = Application::build_with(args, understander().clone())
+    let app = Application::build_with(args, understander)
         .await
         .expect("application builds");
     let addr = app.local_addr();
