@@ -325,13 +325,13 @@ async fn a_public_server_refuses_to_trust_the_test_card_ca_unless_told_to() {
             .await
             .unwrap_or_else(|e| panic!("{public} with the flag: {e}"));
     }
-    for local in [
-        "http://localhost:8080",
-        "https://127.0.0.1:8443",
-        "http://[::1]:8080",
-    ] {
-        build_at(local, false)
-            .await
-            .unwrap_or_else(|e| panic!("{local}: {e}"));
+    build_at("http://localhost:8080", false)
+        .await
+        .expect("the demonstration's default origin");
+    // Passkeys refuse an IP address as origin, but not for the card CA.
+    for local in ["https://127.0.0.1:8443", "http://[::1]:8080"] {
+        if let Err(refused) = build_at(local, false).await {
+            assert!(!refused.contains("TEST certificate authority"), "{refused}");
+        }
     }
 }
