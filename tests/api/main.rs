@@ -7,6 +7,7 @@ mod attacks;
 mod attacks_access;
 mod attacks_bodies;
 mod attacks_csrf;
+mod attacks_enrol;
 mod attacks_login;
 mod attacks_oauth;
 mod attacks_paths;
