@@ -3,7 +3,10 @@
 //! state lives in the database between the two calls.
 //!
 //! - `POST /api/identity/passkey/register/start` → `{ceremony_id, options}`
-//!   (`options` is what `navigator.credentials.create` takes).
+//!   (`options` is what `navigator.credentials.create` takes). Registering
+//!   needs a session at `substantial` or above ([`super::enrolment`]); a
+//!   further passkey is added beside those registered, never in their
+//!   place.
 //! - `POST /api/identity/passkey/register/finish` `{ceremony_id,
 //!   credential}` → 201: the passkey is registered.
 //! - `POST /api/identity/passkey/login/start` → `{ceremony_id, options}`.
@@ -27,6 +30,7 @@ use webauthn_rs::prelude::{
     PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Uuid,
 };
 
+use super::enrolment;
 use super::http::{IdentityApi, session_reply};
 use super::lockout;
 use super::session::{CitizenSession, Session};
@@ -147,11 +151,19 @@ const STALE: &str = "this ceremony has expired or was already finished; start ag
     responses(
         (status = 201, description = "The ceremony and WebAuthn's creation options", body = CeremonyStarted),
         (status = 401, description = "No session, or it has ended"),
+        (status = 403, description = "The session is below `substantial`: a `/problems/step-up-required` problem names the factors that reach it"),
     ))]
 pub(super) async fn register_start(
     State(api): State<IdentityApi>,
     CitizenSession(session): CitizenSession,
 ) -> Result<(StatusCode, axum::Json<Ceremony<CreationChallengeResponse>>), Problem> {
+    enrolment::require(
+        &api,
+        &session,
+        "passkey",
+        "POST /api/identity/passkey/register/start",
+    )
+    .await?;
     let exclude = registered(&api, &session)
         .await?
         .into_iter()
@@ -180,6 +192,7 @@ pub(super) async fn register_start(
         (status = 201, description = "The passkey is registered"),
         (status = 400, description = "The credential does not verify"),
         (status = 401, description = "No session, or it has ended"),
+        (status = 403, description = "The session is below `substantial`: a `/problems/step-up-required` problem"),
         (status = 409, description = "The ceremony expired or was finished already"),
         (status = 422, description = "A field is missing or not a credential"),
     ))]
@@ -188,6 +201,14 @@ pub(super) async fn register_finish(
     CitizenSession(session): CitizenSession,
     Json(body): Json<Finish<RegisterPublicKeyCredential>>,
 ) -> Result<Response, Problem> {
+    // Checked again: the level is what binds, not having started once.
+    enrolment::require(
+        &api,
+        &session,
+        "passkey",
+        "POST /api/identity/passkey/register/start",
+    )
+    .await?;
     let Some(state) =
         resume::<PasskeyRegistration>(&api, &session, REGISTER, &body.ceremony_id).await?
     else {
@@ -212,6 +233,7 @@ pub(super) async fn register_finish(
             ));
         }
     };
+    let already = registered(&api, &session).await?.len();
     let now = clock::now_ms();
     let row = PasskeyRow {
         credential_id: credential_key(passkey.cred_id()),
@@ -233,12 +255,16 @@ pub(super) async fn register_finish(
             "this passkey is registered already",
         ));
     }
+    let detail = format!(
+        "passkey registered at level {}; {} registered before",
+        session.level, already
+    );
     record(
         &api,
         &session,
         "identity.passkey.register",
         Outcome::Success,
-        "passkey registered",
+        &detail,
     )
     .await?;
     Ok(StatusCode::CREATED.into_response())
@@ -281,7 +307,7 @@ pub(super) async fn login_start(
     ))
 }
 
-/// Finishes a passkey login: the session rises to `high`.
+/// Finishes a passkey login: the session rises to `substantial`.
 #[utoipa::path(post, path = "/api/identity/passkey/login/finish", tag = "identity",
     security(("session_cookie" = [])),
     request_body = CeremonyFinish,

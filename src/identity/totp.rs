@@ -1,10 +1,13 @@
 //! Authenticator-app codes (TOTP, RFC 6238) for level `substantial`.
 //!
-//! - `POST /api/identity/totp/enroll` (logged in): a new secret, its
-//!   `otpauth://` URL and a QR code as SVG; refused once a credential is
-//!   confirmed.
-//! - `POST /api/identity/totp/verify` `{"code"}`: a current code confirms
-//!   the enrolment and raises the session to `substantial`. A code is
+//! - `POST /api/identity/totp/enroll` (a session at `substantial` or
+//!   above, see [`super::enrolment`]): a new secret, its `otpauth://` URL
+//!   and a QR code as SVG. A confirmed authenticator is never replaced:
+//!   enrolling again is refused (409) and the refusal audited.
+//! - `POST /api/identity/totp/verify` `{"code"}`: a current code. For an
+//!   enrolment not yet confirmed it confirms it, which needs the same level
+//!   as enrolling; for a confirmed one it is a login step raising the
+//!   session to `substantial` (never lowering a `high` one). A code is
 //!   accepted once; failures count towards the login lockout.
 //!
 //! The secret is stored sealed under the server's credential key.
@@ -20,7 +23,8 @@ use totp_rs::{Algorithm, Secret, TOTP};
 use super::events::record;
 use super::http::{IdentityApi, session_reply};
 use super::lockout;
-use super::session::CitizenSession;
+use super::enrolment;
+use super::session::{CitizenSession, Session};
 use crate::audit::Outcome;
 use crate::clock;
 use crate::http::{Json, Problem};
@@ -59,12 +63,14 @@ pub(super) struct Enrolment {
     responses(
         (status = 200, description = "The new secret, to confirm with a code", body = Enrolment),
         (status = 401, description = "No session, or it has ended"),
-        (status = 409, description = "An authenticator is set up already"),
+        (status = 403, description = "The session is below `substantial`: a `/problems/step-up-required` problem names the factors that reach it"),
+        (status = 409, description = "An authenticator is set up already; it is kept"),
     ))]
 pub(super) async fn enroll(
     State(api): State<IdentityApi>,
     CitizenSession(session): CitizenSession,
 ) -> Result<axum::Json<Enrolment>, Problem> {
+    enrolment::require(&api, &session, "totp", "POST /api/identity/totp/enroll").await?;
     let store = api.sessions.store.as_ref();
     let subject = session.subject.as_str();
     let existing = store
@@ -72,10 +78,7 @@ pub(super) async fn enroll(
         .await
         .map_err(|e| Problem::internal(&e))?;
     if existing.is_some_and(|row| row.confirmed) {
-        return Err(Problem::new(
-            StatusCode::CONFLICT,
-            "an authenticator is already set up for you",
-        ));
+        return Err(already_bound(&api, &session).await?);
     }
     let secret = Secret::Raw(rand::random::<[u8; 20]>().to_vec())
         .to_encoded()
@@ -98,10 +101,14 @@ pub(super) async fn enroll(
         last_step: 0,
         created_ms: clock::now_ms(),
     };
-    store
+    let written = store
         .totp_put(&row)
         .await
         .map_err(|e| Problem::internal(&e))?;
+    if !written {
+        // Confirmed between the read above and this write.
+        return Err(already_bound(&api, &session).await?);
+    }
     record(
         &api.audit,
         &session.subject,
@@ -117,6 +124,23 @@ pub(super) async fn enroll(
     }))
 }
 
+/// The refusal to replace a confirmed authenticator, audited: whoever asks
+/// learns nothing new, and the citizen sees the attempt in their trail.
+async fn already_bound(api: &IdentityApi, session: &Session) -> Result<Problem, Problem> {
+    record(
+        &api.audit,
+        &session.subject,
+        "identity.totp.enroll",
+        Outcome::Failure,
+        "refused: an authenticator app is already set up; it is kept",
+    )
+    .await?;
+    Ok(Problem::new(
+        StatusCode::CONFLICT,
+        "an authenticator is already set up for you",
+    ))
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Code {
@@ -125,14 +149,15 @@ pub(crate) struct Code {
     code: String,
 }
 
-/// A code from the authenticator: confirms the enrolment and raises the
-/// session to `substantial`.
+/// A code from the authenticator: confirms an enrolment (at `substantial`
+/// or above), or raises the session to `substantial`.
 #[utoipa::path(post, path = "/api/identity/totp/verify", tag = "identity",
     security(("session_cookie" = [])),
     request_body = Code,
     responses(
         (status = 200, description = "The raised session; a new cookie", body = super::http::SessionView),
         (status = 401, description = "No session, or a wrong code"),
+        (status = 403, description = "Confirming an enrolment from a session below `substantial`: a `/problems/step-up-required` problem"),
         (status = 409, description = "No authenticator set up"),
         (status = 429, description = "Too many failures: locked out for a while"),
     ))]
@@ -160,6 +185,10 @@ pub(super) async fn verify(
             "set up an authenticator first",
         ));
     };
+    if !row.confirmed {
+        // Confirming binds the authenticator: the same level as enrolling.
+        enrolment::require(&api, &session, "totp", "POST /api/identity/totp/verify").await?;
+    }
     let secret = api
         .credential_key
         .open(session.subject.as_str(), &row.secret)
@@ -198,13 +227,24 @@ pub(super) async fn verify(
             "that code is not valid, or was already used",
         ));
     }
+    if !row.confirmed {
+        record(
+            &api.audit,
+            &session.subject,
+            "identity.totp.bound",
+            Outcome::Success,
+            &format!("authenticator app set up at level {}", session.level),
+        )
+        .await?;
+    }
+    // Raises to `substantial` at most: a `high` session stays `high`.
     let token = api.sessions.raise(&mut session, Level::Substantial).await?;
     record(
         &api.audit,
         &session.subject,
         "identity.totp",
         Outcome::Success,
-        "level substantial",
+        &format!("level {}", session.level),
     )
     .await?;
     Ok(session_reply(&api.sessions, &session, token.as_deref()))

@@ -159,8 +159,10 @@ pub trait Store:
 
     async fn totp_get(&self, subject: &str) -> Result<Option<TotpRow>, StoreError>;
 
-    /// Inserts or replaces the citizen's credential.
-    async fn totp_put(&self, row: &TotpRow) -> Result<(), StoreError>;
+    /// Inserts the citizen's credential, or replaces one not yet confirmed;
+    /// `false` (and nothing written) when a confirmed one is there: one
+    /// conditional write, so no race replaces a bound authenticator.
+    async fn totp_put(&self, row: &TotpRow) -> Result<bool, StoreError>;
 
     /// Accepts time step `step` once: `false` when it (or a later one) was
     /// already used. Confirms the credential on first use.

@@ -394,12 +394,13 @@ macro_rules! impl_sql_store {
             async fn totp_put(
                 &self,
                 row: &$crate::store::TotpRow,
-            ) -> Result<(), $crate::store::StoreError> {
-                sqlx::query(
+            ) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query(
                     "INSERT INTO totp_credentials (subject, secret, confirmed, last_step, created_ms) \
                      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subject) DO UPDATE SET \
                      secret = excluded.secret, confirmed = excluded.confirmed, \
-                     last_step = excluded.last_step, created_ms = excluded.created_ms",
+                     last_step = excluded.last_step, created_ms = excluded.created_ms \
+                     WHERE totp_credentials.confirmed = FALSE",
                 )
                 .bind(&row.subject)
                 .bind(&row.secret)
@@ -407,8 +408,9 @@ macro_rules! impl_sql_store {
                 .bind(row.last_step)
                 .bind(row.created_ms)
                 .execute(&self.pool)
-                .await?;
-                Ok(())
+                .await?
+                .rows_affected();
+                Ok(done == 1)
             }
 
             async fn totp_use_step(

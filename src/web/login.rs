@@ -1,7 +1,10 @@
 //! `/login`: the citizen logs in and steps up, factor by factor — the
 //! knowledge factors (`low`), then an authenticator-app code or a passkey
-//! (`substantial`), or the citizen digital certificate (`high`). The shell
-//! is rendered here; `web/static/login.js` calls the identity APIs.
+//! (`substantial`), or the citizen digital certificate (`high`). An
+//! authenticator app or passkey is set up here too, from a session at
+//! `substantial` or above (the identity API refuses it below, so a first
+//! one follows a card login). The shell is rendered here;
+//! `web/static/login.js` calls the identity APIs.
 //!
 //! `?next=/path` names where to go once logged in. Only a path on this
 //! site is kept (one leading `/`, no scheme, no `//` or `/\`), so the page

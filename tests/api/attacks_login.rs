@@ -7,7 +7,7 @@ use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, citizens, on_both_stores, some_citizen, spawn_app, stranger_id};
-use crate::session::{current_code, level, login, login_as, post_with_cookie};
+use crate::session::{bind_totp, current_code, level, login, login_as, next_code, post_with_cookie};
 use crate::transfer::{active_bank, substantial};
 
 on_both_stores!(
@@ -26,13 +26,8 @@ fn wrong_code(secret: &str) -> String {
 async fn authenticator_code_guessing_is_locked_out(backend: Backend) {
     let app = spawn_app(backend).await;
     let citizen = some_citizen();
+    let (_, secret) = bind_totp(&app, &citizen).await;
     let cookie = login_as(&app, &citizen).await;
-    let enrolment: Value = post_with_cookie(&app, "/api/identity/totp/enroll", &cookie, json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let secret = enrolment["secret"].as_str().unwrap().to_owned();
     for attempt in 0..5 {
         let wrong = post_with_cookie(
             &app,
@@ -48,7 +43,7 @@ async fn authenticator_code_guessing_is_locked_out(backend: Backend) {
         &app,
         "/api/identity/totp/verify",
         &cookie,
-        json!({"code": current_code(&secret)}),
+        json!({"code": next_code(&secret)}),
     )
     .await;
     assert_eq!(right.status(), 429);

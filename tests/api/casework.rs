@@ -56,7 +56,7 @@ pub(crate) async fn hire(
     let response = post_staff(app, &body).await;
     assert_eq!(response.status(), 201, "{:?}", response.text().await);
     let cookie = login_as(app, citizen).await;
-    step_up_with_totp(app, &cookie).await
+    step_up_with_totp(app, citizen, &cookie).await
 }
 
 pub(crate) async fn json_of(response: reqwest::Response, status: u16) -> Value {
@@ -177,7 +177,7 @@ async fn operators_manage_staff_accounts(backend: Backend) {
     // social worker does not.
     let operator = hire(&app, "op-lee", &people[3], "operator", json!({})).await;
     let worker = login_as(&app, &people[0]).await;
-    let worker = step_up_with_totp(&app, &worker).await;
+    let worker = step_up_with_totp(&app, &people[0], &worker).await;
     let by_staff = json!({"id": "sup-north", "national_id": nid(&people[4]), "name": "x",
                           "role": "supervisor", "team": "north"});
     assert_eq!(
@@ -242,7 +242,7 @@ async fn staff_need_a_substantial_session(backend: Backend) {
     );
     // A citizen who is not staff is refused, whatever their level.
     let citizen = login_as(&app, &people[5]).await;
-    let citizen = step_up_with_totp(&app, &citizen).await;
+    let citizen = step_up_with_totp(&app, &people[5], &citizen).await;
     assert_eq!(
         get_with_cookie(&app, "/api/staff/me", &citizen)
             .await
@@ -263,7 +263,7 @@ async fn staff_need_a_substantial_session(backend: Backend) {
     let opened = post_with_cookie(&app, "/api/cases", &low, json!({})).await;
     assert_eq!(opened.status(), 401, "no case is opened at level low");
 
-    let substantial = step_up_with_totp(&app, &low).await;
+    let substantial = step_up_with_totp(&app, &people[6], &low).await;
     let me = json_of(
         get_with_cookie(&app, "/api/staff/me", &substantial).await,
         200,

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{citizens, on_both_stores, some_citizen, spawn_app, stranger_id};
 use crate::session::{
-    cookie_from, current_code, get_with_cookie, login, login_as, post_with_cookie,
+    cookie_from, current_code, get_with_cookie, level, login, login_as, next_code, post_with_cookie,
 };
 
 on_both_stores!(
@@ -245,8 +245,10 @@ async fn an_authenticator_code_raises_the_session_to_substantial(backend: Backen
         .unwrap();
     assert_eq!(anonymous.status(), 401, "enrolment needs a login first");
 
-    let cookie = login_as(&app, &some_citizen()).await;
-    let enrolment: Value = post_with_cookie(&app, "/api/identity/totp/enroll", &cookie, json!({}))
+    // The authenticator is bound from a card session (knowledge factors
+    // alone may not bind one), then proves codes in later logins.
+    let card = crate::citizen_card::card_session(&app, &some_citizen().id).await;
+    let enrolment: Value = post_with_cookie(&app, "/api/identity/totp/enroll", &card, json!({}))
         .await
         .json()
         .await
@@ -268,6 +270,17 @@ async fn an_authenticator_code_raises_the_session_to_substantial(backend: Backen
         .unwrap();
     assert!(stored.secret.starts_with("v1:"));
     assert!(!stored.secret.contains(secret));
+    let bound = post_with_cookie(
+        &app,
+        "/api/identity/totp/verify",
+        &card,
+        json!({"code": current_code(secret)}),
+    )
+    .await;
+    assert_eq!(bound.status(), 200);
+    assert_eq!(level(&app, &card).await, "high", "a high session stays high");
+
+    let cookie = login_as(&app, &some_citizen()).await;
 
     let wrong = post_with_cookie(
         &app,
@@ -277,7 +290,7 @@ async fn an_authenticator_code_raises_the_session_to_substantial(backend: Backen
     )
     .await;
     assert_eq!(wrong.status(), 401);
-    let code = current_code(secret);
+    let code = next_code(secret);
     let right = post_with_cookie(
         &app,
         "/api/identity/totp/verify",

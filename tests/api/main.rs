@@ -8,6 +8,7 @@ mod attacks_access;
 mod attacks_bodies;
 mod attacks_conversation_level;
 mod attacks_csrf;
+mod attacks_enrol;
 mod attacks_login;
 mod attacks_oauth;
 mod attacks_paths;

@@ -1,7 +1,8 @@
 //! Passkeys over real HTTP, driven by webauthn-authenticator-rs's software
-//! authenticator: registration after a `low` login, an assertion raising the
-//! session to `substantial`, and assertions refused for a wrong origin, a
-//! signature counter that did not move forward, or a replayed ceremony.
+//! authenticator: registration after a card login (never from a `low`
+//! session), an assertion raising a later `low` session to `substantial`,
+//! and assertions refused for a wrong origin, a signature counter that did
+//! not move forward, or a replayed ceremony.
 
 use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
@@ -10,6 +11,7 @@ use webauthn_authenticator_rs::prelude::{
 };
 use webauthn_authenticator_rs::softtoken::SoftToken;
 
+use crate::citizen_card::card_session;
 use crate::helpers::{TestApp, on_both_stores, some_citizen, spawn_app};
 use crate::session::{cookie_from, level, login_as, post_with_cookie};
 
@@ -23,13 +25,13 @@ fn origin() -> Url {
     Url::parse(mydata_navigator::config::DEFAULT_PUBLIC_ORIGIN).unwrap()
 }
 
-fn authenticator() -> SoftToken {
+pub(crate) fn authenticator() -> SoftToken {
     // `true`: the software token claims user verification (a PIN or a
     // fingerprint), which the service requires.
     SoftToken::new(true).unwrap().0
 }
 
-async fn register(app: &TestApp, cookie: &str, token: &mut SoftToken) {
+pub(crate) async fn register(app: &TestApp, cookie: &str, token: &mut SoftToken) {
     let started = post_with_cookie(
         app,
         "/api/identity/passkey/register/start",
@@ -99,9 +101,21 @@ async fn a_passkey_raises_the_session_to_substantial(backend: Backend) {
     )
     .await;
     assert_eq!(early.status(), 409);
+    // Registering needs the level a passkey gives: not from this session.
+    let refused = post_with_cookie(
+        &app,
+        "/api/identity/passkey/register/start",
+        &cookie,
+        json!({}),
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
 
+    // So the citizen registers it after a card login.
+    let card = card_session(&app, &citizen.id).await;
     let mut token = authenticator();
-    register(&app, &cookie, &mut token).await;
+    register(&app, &card, &mut token).await;
+    assert_eq!(level(&app, &card).await, "high", "registering moves no level");
     assert_eq!(
         level(&app, &cookie).await,
         "low",
@@ -135,9 +149,10 @@ async fn a_passkey_raises_the_session_to_substantial(backend: Backend) {
 async fn a_wrong_origin_or_a_reused_counter_is_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     let citizen = some_citizen();
-    let cookie = login_as(&app, &citizen).await;
+    let card = card_session(&app, &citizen.id).await;
     let mut token = authenticator();
-    register(&app, &cookie, &mut token).await;
+    register(&app, &card, &mut token).await;
+    let cookie = login_as(&app, &citizen).await;
 
     // A look-alike site under the same registrable name: the authenticator
     // signs, but the origin in the signed client data is not the service's.

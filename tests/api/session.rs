@@ -4,6 +4,7 @@
 use mydata_navigator::citizens::Citizen;
 use serde_json::{Value, json};
 
+use crate::citizen_card::card_session;
 use crate::helpers::TestApp;
 
 pub async fn login(app: &TestApp, national_id: &str, nhi: &str, issued: &str) -> reqwest::Response {
@@ -69,12 +70,11 @@ pub async fn level(app: &TestApp, cookie: &str) -> String {
     me["level"].as_str().unwrap_or_default().to_owned()
 }
 
-/// The code an authenticator app would show now for `secret`.
-pub fn current_code(secret: &str) -> String {
+fn authenticator(secret: &str) -> totp_rs::TOTP {
     let bytes = totp_rs::Secret::Encoded(secret.to_owned())
         .to_bytes()
         .unwrap();
-    let totp = totp_rs::TOTP::new(
+    totp_rs::TOTP::new(
         totp_rs::Algorithm::SHA1,
         6,
         1,
@@ -83,24 +83,64 @@ pub fn current_code(secret: &str) -> String {
         None,
         "test".into(),
     )
-    .unwrap();
-    totp.generate_current().unwrap()
+    .unwrap()
 }
 
-/// Enrols an authenticator app and proves a code: the session reaches
-/// `substantial`. Returns the session's new cookie.
-pub async fn step_up_with_totp(app: &TestApp, cookie: &str) -> String {
-    let enrolment: Value = post_with_cookie(app, "/api/identity/totp/enroll", cookie, json!({}))
-        .await
-        .json()
+/// The code an authenticator app would show now for `secret`.
+pub fn current_code(secret: &str) -> String {
+    authenticator(secret).generate_current().unwrap()
+}
+
+/// The code of the next 30-second step: each code is accepted once, and
+/// binding the authenticator spent the current one.
+pub fn next_code(secret: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    authenticator(secret).generate(now + 30)
+}
+
+/// Binds a new authenticator app for `citizen` the way the platform
+/// allows: from a session at `high`, by their citizen card (knowledge
+/// factors alone may not bind one). Returns that card session's cookie
+/// and the secret; the current code is spent, so prove [`next_code`].
+pub async fn bind_totp(app: &TestApp, citizen: &Citizen) -> (String, String) {
+    // The platform never replaces a bound authenticator; a test that binds
+    // twice for one citizen starts the second from none.
+    let subject = citizen.identity.national_id.as_str();
+    app.db
+        .execute(&format!(
+            "DELETE FROM totp_credentials WHERE subject = '{subject}'"
+        ))
         .await
         .unwrap();
-    let code = current_code(enrolment["secret"].as_str().unwrap());
+    let card = card_session(app, &citizen.id).await;
+    let enrolment = post_with_cookie(app, "/api/identity/totp/enroll", &card, json!({})).await;
+    assert_eq!(enrolment.status(), 200);
+    let enrolment: Value = enrolment.json().await.unwrap();
+    let secret = enrolment["secret"].as_str().unwrap().to_owned();
+    let verified = post_with_cookie(
+        app,
+        "/api/identity/totp/verify",
+        &card,
+        json!({"code": current_code(&secret)}),
+    )
+    .await;
+    assert_eq!(verified.status(), 200);
+    (card, secret)
+}
+
+/// Raises the `low` session `cookie` of `citizen` to `substantial` with
+/// an authenticator-app code, binding the authenticator first (by card,
+/// in a session of its own). Returns the session's new cookie.
+pub async fn step_up_with_totp(app: &TestApp, citizen: &Citizen, cookie: &str) -> String {
+    let (_, secret) = bind_totp(app, citizen).await;
     let verified = post_with_cookie(
         app,
         "/api/identity/totp/verify",
         cookie,
-        json!({"code": code}),
+        json!({"code": next_code(&secret)}),
     )
     .await;
     assert_eq!(verified.status(), 200);

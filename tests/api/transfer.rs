@@ -137,7 +137,7 @@ struct Granted {
 /// A session at `substantial` for the citizen (knowledge factors + TOTP).
 pub async fn substantial(app: &TestApp, citizen: &Citizen) -> String {
     let cookie = login_as(app, citizen).await;
-    step_up_with_totp(app, &cookie).await
+    step_up_with_totp(app, citizen, &cookie).await
 }
 
 /// The citizen's side of one request: open it, both consents.
@@ -249,7 +249,7 @@ async fn the_citizen_consents_twice_and_the_provider_reads_only_what_was_ticked(
     assert_eq!(low.status(), 401);
     let problem: Value = low.json().await.unwrap();
     assert_eq!(problem["type"], "/problems/step-up-required");
-    let cookie = step_up_with_totp(&app, &cookie).await;
+    let cookie = step_up_with_totp(&app, &citizen, &cookie).await;
     let downloaded = post_with_cookie(&app, &path, &cookie, ticked).await;
     assert_eq!(downloaded.status(), 200);
 

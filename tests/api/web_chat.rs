@@ -7,11 +7,13 @@ use mydata_navigator::store::Backend;
 
 use crate::assistant_consent::{LAID_OFF, citizen};
 use crate::browser::{Browser, spawn_app_for_browser};
-use crate::session::current_code;
+use crate::session::{bind_totp, next_code};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_unemployment_conversation_from_question_to_answer_through_consent() {
     let (app, origin) = spawn_app_for_browser(Backend::Sqlite).await;
+    // The citizen's authenticator app, bound earlier after a card login.
+    let (_, secret) = bind_totp(&app, &citizen(LAID_OFF)).await;
     let browser = Browser::start(&origin).await;
     browser.open("/").await;
     let lang = browser.find("html", 5).await.attr("lang").await.unwrap();
@@ -50,9 +52,8 @@ async fn the_unemployment_conversation_from_question_to_answer_through_consent()
     browser.screenshot("login").await;
     browser.click("#knowledge button[type='submit']").await;
     browser.visible("#step-up", 20).await;
-    let secret = browser.text_of("#totp-secret").await;
-    assert!(!secret.is_empty(), "the key to type into an authenticator");
-    browser.fill("#totp_code", &current_code(&secret)).await;
+    browser.visible("#totp_code", 10).await;
+    browser.fill("#totp_code", &next_code(&secret)).await;
     browser.click("#totp button[type='submit']").await;
     browser.visible("#request", 20).await;
     assert!(browser.text_of("#requester").await.contains("MyData"));

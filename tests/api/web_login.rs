@@ -2,9 +2,11 @@
 //! `low`; the citizen digital certificate steps the same session up to
 //! `high` (the challenge read from the page, signed with the test PKI's
 //! card key as `navigator citizen-card sign` does, the answer pasted
-//! back); a passkey made and used through Chromium's virtual authenticator
-//! gives `substantial`, and so does an authenticator-app code; `?next=`
-//! returns to a path on this site.
+//! back); a passkey made after a card login and used later through
+//! Chromium's virtual authenticator gives `substantial`, and so does an
+//! authenticator-app code (knowledge factors alone set neither up: the page
+//! sends the citizen to the card first); `?next=` returns to a path on
+//! this site.
 
 use fantoccini::wd::WebDriverCompatibleCommand;
 use mydata_navigator::citizen_card::sign::sign;
@@ -144,6 +146,41 @@ impl WebDriverCompatibleCommand for AddVirtualAuthenticator {
 /// `url::ParseError`, which reqwest does not name.
 type ParseError = <reqwest::Url as std::str::FromStr>::Err;
 
+/// Steps the page's session up with `id`'s citizen card: the challenge
+/// read from the page, signed with the test PKI's card key, pasted back.
+async fn card_on_the_page(browser: &Browser, id: &str) {
+    browser.click("#card-start").await;
+    browser.visible("#card-panel", 10).await;
+    let challenge = browser.text_of("#card-challenge").await;
+    let pki = |file: &str| std::fs::read(repo_path(&format!("datasets/pki/cards/{file}"))).unwrap();
+    let signed = sign(
+        &pki(&format!("{id}.cert.pem")),
+        &pki(&format!("{id}.key.pem")),
+        &challenge,
+    )
+    .unwrap();
+    browser
+        .fill("#card_response", &serde_json::to_string(&signed).unwrap())
+        .await;
+    browser.click("#card button[type='submit']").await;
+}
+
+/// Waits until the page's status line contains `expected`.
+async fn status_says(browser: &Browser, expected: &str) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let status = browser.text_of("#status").await;
+        if status.contains(expected) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{expected:?}: {status:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_passkey_made_on_the_page_reaches_substantial() {
     let (_app, origin) = spawn_app_for_browser(Backend::Sqlite).await;
@@ -161,25 +198,30 @@ async fn a_passkey_made_on_the_page_reaches_substantial() {
 
     // No passkey yet: the page says so.
     browser.click("#passkey-login").await;
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !browser.text_of("#status").await.contains("no passkey") {
-        assert!(tokio::time::Instant::now() < deadline, "no passkey message");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    status_says(&browser, "no passkey").await;
+    // Knowledge factors alone set nothing up: the page sends the citizen
+    // to the card first.
+    browser.click("#totp-start").await;
+    browser.visible("#card-first", 10).await;
+    assert!(
+        browser
+            .text_of("#card-first")
+            .await
+            .contains("citizen card first"),
+        "{}",
+        browser.text_of("#card-first").await
+    );
 
+    // After the card, the passkey is made on the page.
+    card_on_the_page(&browser, &holder.id).await;
+    shows_level(&browser, "high").await;
     browser.click("#passkey-register").await;
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let status = browser.text_of("#status").await;
-        if status.contains("passkey is created") {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "registration: {status:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    status_says(&browser, "passkey is created").await;
+
+    // A later login with the knowledge factors steps up with it.
+    browser.click("#logout").await;
+    knowledge_login(&browser, &holder).await;
+    shows_level(&browser, "low").await;
     browser.click("#passkey-login").await;
     shows_level(&browser, "substantial").await;
     browser.screenshot("login-passkey").await;
@@ -188,17 +230,26 @@ async fn a_passkey_made_on_the_page_reaches_substantial() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authenticator_app_code_reaches_substantial() {
-    let (_app, origin) = spawn_app_for_browser(Backend::Sqlite).await;
+    let (app, origin) = spawn_app_for_browser(Backend::Sqlite).await;
+    let holder = citizen("c001");
+    // The authenticator app, bound earlier after a card login.
+    let (_, secret) = crate::session::bind_totp(&app, &holder).await;
     let browser = Browser::start(&origin).await;
     browser.open("/login?lang=zh-TW").await;
-    knowledge_login(&browser, &citizen("c001")).await;
+    knowledge_login(&browser, &holder).await;
     shows_level(&browser, "low").await;
 
+    // Bound already: the page asks only for its code.
     browser.click("#totp-start").await;
-    browser.visible("#totp-qr img", 10).await;
-    let secret = browser.text_of("#totp-secret").await;
+    browser.visible("#totp_code", 10).await;
+    let key_shown = browser
+        .client
+        .execute("return !document.getElementById('totp-key').hidden", vec![])
+        .await
+        .unwrap();
+    assert_eq!(key_shown, json!(false));
     browser
-        .fill("#totp_code", &crate::session::current_code(&secret))
+        .fill("#totp_code", &crate::session::next_code(&secret))
         .await;
     browser.click("#totp button[type='submit']").await;
     shows_level(&browser, "substantial").await;

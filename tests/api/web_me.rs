@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::browser::{Browser, spawn_app_for_browser};
 use crate::helpers::{OPERATOR_TOKEN, TestApp, some_citizen};
-use crate::session::{current_code, get_with_cookie, login_as, post_with_cookie};
+use crate::session::{bind_totp, get_with_cookie, login_as, next_code, post_with_cookie};
 
 /// A counter provider, registered and active. Its client assertions name
 /// the browser app's public origin as their audience, which the banks of
@@ -106,6 +106,8 @@ async fn gone(browser: &Browser, css: &str, seconds: u64) {
 async fn a_counter_ticket_made_on_the_page_shows_its_qr_code_and_code() {
     let (app, origin) = spawn_app_for_browser(Backend::Sqlite).await;
     let bank = counter_bank(&app, &origin, "demo-bank").await;
+    // The citizen's authenticator app, bound earlier after a card login.
+    let (_, secret) = bind_totp(&app, &some_citizen()).await;
     let browser = Browser::start(&origin).await;
     log_in_on_the_page(&browser, &some_citizen()).await;
 
@@ -113,10 +115,11 @@ async fn a_counter_ticket_made_on_the_page_shows_its_qr_code_and_code() {
     browser.click("input[value='household.registration']").await;
     browser.click("input[value='tax.income']").await;
     browser.click("#make-ticket").await;
-    // tax.income needs `substantial`: the page steps up, then makes the ticket.
+    // tax.income needs `substantial`: the page asks for the app's code,
+    // then makes the ticket.
     browser.visible("#step-up", 20).await;
-    let secret = browser.text_of("#totp-secret").await;
-    browser.fill("#totp_code", &current_code(&secret)).await;
+    browser.visible("#totp_code", 10).await;
+    browser.fill("#totp_code", &next_code(&secret)).await;
     browser.click("#totp button[type='submit']").await;
 
     let qr = browser.visible("#ticket-qr img", 60).await;

@@ -16,52 +16,15 @@ use serde_json::{Value, json};
 use crate::browser::{Browser, spawn_app_for_browser};
 use crate::casework::{CRISIS, json_of, nid, open_case, people, post_staff};
 use crate::helpers::TestApp;
-use crate::session::{cookie_from, current_code, get_with_cookie, login_as, post_with_cookie};
+use crate::session::{bind_totp, get_with_cookie, next_code};
 
 const SERVICE: &str = "mohw.emergency_assistance";
 
-/// A substantial API session for `citizen`, and their authenticator's
+/// An API session for `citizen` at `substantial` or above (the card
+/// session that bound their authenticator), and the authenticator's
 /// secret, so the browser can prove a code of its own later.
 async fn substantial_with_secret(app: &TestApp, citizen: &Citizen) -> (String, String) {
-    let cookie = login_as(app, citizen).await;
-    let enrolment = json_of(
-        post_with_cookie(app, "/api/identity/totp/enroll", &cookie, json!({})).await,
-        200,
-    )
-    .await;
-    let secret = enrolment["secret"].as_str().unwrap().to_owned();
-    let verified = post_with_cookie(
-        app,
-        "/api/identity/totp/verify",
-        &cookie,
-        json!({"code": current_code(&secret)}),
-    )
-    .await;
-    assert_eq!(verified.status(), 200);
-    (cookie_from(&verified).unwrap(), secret)
-}
-
-/// The code of the next 30-second step: each code is accepted once, and
-/// the API session above spent the current one.
-fn next_code(secret: &str) -> String {
-    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
-        .to_bytes()
-        .unwrap();
-    let totp = totp_rs::TOTP::new(
-        totp_rs::Algorithm::SHA1,
-        6,
-        1,
-        30,
-        bytes,
-        None,
-        "test".into(),
-    )
-    .unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    totp.generate(now + 30)
+    bind_totp(app, citizen).await
 }
 
 /// Waits until the text of `css` contains `expected`.

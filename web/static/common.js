@@ -50,3 +50,27 @@ function say(text, isError) {
   status.textContent = text;
   status.classList.toggle("error", Boolean(isError));
 }
+
+// The authenticator-app step of a page that needs `substantial`. Binding
+// a new authenticator needs that level already (a card login, or one
+// bound before), so from a lower session the answer is a 403 naming the
+// factors this citizen has. Resolves to {mode: "enrol", enrolment} (a new
+// key to show), {mode: "code"} (one is bound: ask only for its code) or
+// {mode: "card"} (nothing bound: the citizen card comes first).
+async function authenticatorStep() {
+  try {
+    return { mode: "enrol", enrolment: await api("POST", "/api/identity/totp/enroll", {}) };
+  } catch (error) {
+    if (error.status === 409) return { mode: "code" };
+    if (error.status !== 403 || error.problem.type !== "/problems/step-up-required") throw error;
+    return { mode: (error.problem.factors || []).includes("totp") ? "code" : "card" };
+  }
+}
+
+// Shows card_first.html's way to the card, coming back here afterwards.
+function showCardFirst() {
+  const link = document.getElementById("card-first-link");
+  if (link) link.href = `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
+  const note = document.getElementById("card-first");
+  if (note) note.hidden = false;
+}

@@ -15,16 +15,25 @@ function localised(value) {
   return value[document.documentElement.lang] || value["zh-TW"] || "";
 }
 
+// The authenticator-app step (see common.js): a bound app's code, a new
+// app's key for a session allowed to set one up, or the card first.
 async function stepUp() {
   show("step-up");
-  const enrolment = await api("POST", "/api/identity/totp/enroll", {});
-  document.getElementById("totp-secret").textContent = enrolment.secret;
+  const step = await authenticatorStep();
+  const enrolling = step.mode === "enrol";
   const qr = document.getElementById("totp-qr");
   qr.replaceChildren();
-  if (enrolment.qr_svg) {
-    const image = el("img", { alt: "QR", src: `data:image/svg+xml;utf8,${encodeURIComponent(enrolment.qr_svg)}` });
-    qr.append(image);
+  qr.hidden = !enrolling;
+  document.getElementById("totp-key").hidden = !enrolling;
+  document.getElementById("totp").hidden = step.mode === "card";
+  document.getElementById("totp-intro").textContent = enrolling ? T.totp_intro : step.mode === "code" ? T.me_totp_known : "";
+  if (enrolling) {
+    document.getElementById("totp-secret").textContent = step.enrolment.secret;
+    if (step.enrolment.qr_svg) {
+      qr.append(el("img", { alt: "QR", src: `data:image/svg+xml;utf8,${encodeURIComponent(step.enrolment.qr_svg)}` }));
+    }
   }
+  if (step.mode === "card") showCardFirst();
 }
 
 async function load() {
@@ -41,7 +50,11 @@ async function load() {
   }
   const order = ["low", "substantial", "high"];
   if (order.indexOf(request.session_level) < order.indexOf(request.required_level)) {
-    await stepUp();
+    try {
+      await stepUp();
+    } catch (error) {
+      say(error.message, true);
+    }
     return;
   }
   show("request");

@@ -1,7 +1,10 @@
 // The login page: the knowledge factors (low), then a step-up with an
 // authenticator app or a passkey (substantial) or the citizen digital
-// certificate (high, also alone). `data-next` (checked by the server to be
-// a path on this site) is where a successful login returns to.
+// certificate (high, also alone). An authenticator is set up only from a
+// session at substantial or above (the server refuses it below), so at low
+// a citizen without one is sent to the card first. `data-next` (checked
+// by the server to be a path on this site) is where a successful login
+// returns to.
 "use strict";
 
 const page = document.getElementById("login-page");
@@ -88,8 +91,12 @@ function showSession(session) {
   const level = loggedIn ? session.level : "";
   $("session").hidden = !loggedIn;
   $("login").hidden = loggedIn;
-  $("step-up").hidden = !loggedIn || LEVELS.indexOf(level) >= LEVELS.indexOf("substantial");
+  const strong = LEVELS.indexOf(level) >= LEVELS.indexOf("substantial");
+  $("step-up").hidden = !loggedIn || strong;
+  $("enrol").hidden = !loggedIn || !strong;
   $("card-factor").hidden = level === "high";
+  $("card-first").hidden = true;
+  if (!loggedIn) $("totp-panel").hidden = true;
   if (!loggedIn) return;
   $("session-subject").textContent = session.subject;
   const shown = $("level");
@@ -142,33 +149,62 @@ $("knowledge").addEventListener("submit", async (event) => {
   }
 });
 
-$("totp-start").addEventListener("click", async () => {
+// Shows the authenticator-app panel: with a new key, or for a code alone.
+function showTotpPanel(enrolment) {
   const qr = $("totp-qr");
   qr.replaceChildren();
-  try {
-    const enrolment = await api("POST", "/api/identity/totp/enroll", {});
+  $("totp-key").hidden = !enrolment;
+  $("totp-intro").textContent = enrolment ? T.totp_intro : (T.me_totp_known || "");
+  if (enrolment) {
     $("totp-secret").textContent = enrolment.secret;
     if (enrolment.qr_svg) {
       qr.append(el("img", { alt: T.totp_secret,
         src: `data:image/svg+xml;utf8,${encodeURIComponent(enrolment.qr_svg)}` }));
     }
-    $("totp-key").hidden = false;
-  } catch (error) {
-    // 409: an authenticator is confirmed already; only its code is asked.
-    if (error.status !== 409) return failed(error);
-    $("totp-key").hidden = true;
-    $("totp-intro").textContent = T.me_totp_known || "";
   }
   $("totp-panel").hidden = false;
   $("totp_code").focus();
+}
+
+// At low: the code of an app set up before, or the way to the card.
+$("totp-start").addEventListener("click", async () => {
+  try {
+    const step = await authenticatorStep();
+    if (step.mode === "card") {
+      $("totp-panel").hidden = true;
+      $("card-first").hidden = false;
+      say("");
+      return;
+    }
+    showTotpPanel(step.enrolment);
+  } catch (error) {
+    failed(error);
+  }
+});
+
+// At substantial or above: a new authenticator app.
+$("totp-enrol").addEventListener("click", async () => {
+  try {
+    const step = await authenticatorStep();
+    if (step.mode !== "enrol") {
+      say(T.login_page_totp_bound);
+      return;
+    }
+    showTotpPanel(step.enrolment);
+  } catch (error) {
+    failed(error);
+  }
 });
 
 $("totp").addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
+    const setUp = !$("totp-key").hidden;
     await api("POST", "/api/identity/totp/verify", { code: $("totp_code").value.trim() });
     $("totp-panel").hidden = true;
+    $("totp_code").value = "";
     await proven();
+    if (setUp && !next) say(T.login_page_totp_ready);
   } catch (error) {
     failed(error);
   }
@@ -208,7 +244,10 @@ $("passkey-login").addEventListener("click", async () => {
     try {
       started = await api("POST", "/api/identity/passkey/login/start", {});
     } catch (error) {
-      if (error.status === 409) return say(T.login_page_passkey_none, true);
+      if (error.status === 409) {
+        $("card-first").hidden = false;
+        return say(T.login_page_passkey_none, true);
+      }
       throw error;
     }
     let credential;

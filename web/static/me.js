@@ -147,23 +147,25 @@ function showTicket(ticket) {
   loadCloud().catch(failed);
 }
 
-// Enrols an authenticator app, or, when one is confirmed already (409),
-// asks only for its code. Shown once filled in.
+// The authenticator-app step: the code of the app set up before; a new
+// app's key only for a session allowed to set one up; and for a citizen
+// with none at low, the way to the card (common.js).
 async function stepUp() {
   const qr = document.getElementById("totp-qr");
   qr.replaceChildren();
-  try {
-    const enrolment = await api("POST", "/api/identity/totp/enroll", {});
-    document.getElementById("totp-secret").textContent = enrolment.secret;
-    if (enrolment.qr_svg) qr.append(svgImage(enrolment.qr_svg, T.totp_secret));
-    document.getElementById("totp-key").hidden = false;
-  } catch (error) {
-    if (error.status !== 409) throw error;
-    document.getElementById("totp-key").hidden = true;
-    document.getElementById("totp-intro").textContent = T.me_totp_known;
+  const step = await authenticatorStep();
+  const enrolling = step.mode === "enrol";
+  document.getElementById("totp-key").hidden = !enrolling;
+  document.getElementById("totp-qr").hidden = !enrolling;
+  document.getElementById("totp").hidden = step.mode === "card";
+  document.getElementById("totp-intro").textContent = enrolling ? T.totp_intro : step.mode === "code" ? T.me_totp_known : "";
+  if (enrolling) {
+    document.getElementById("totp-secret").textContent = step.enrolment.secret;
+    if (step.enrolment.qr_svg) qr.append(svgImage(step.enrolment.qr_svg, T.totp_secret));
   }
+  if (step.mode === "card") showCardFirst();
   stepUpSection.hidden = false;
-  document.getElementById("totp_code").focus();
+  if (step.mode !== "card") document.getElementById("totp_code").focus();
 }
 
 async function makeTicket(request) {

@@ -1,6 +1,8 @@
 // Staff pages: signing a worker in (knowledge factors, then an
-// authenticator code up to level substantial), shared by the queue and
-// the case page; and the queue page itself when it is the one loaded.
+// authenticator code up to level substantial; a worker with no
+// authenticator sets one up after a citizen-card login), shared by the
+// queue and the case page; and the queue page itself when it is the one
+// loaded.
 "use strict";
 
 const STEP_UP = "/problems/step-up-required";
@@ -18,22 +20,31 @@ function inLanguage(pair) {
   return document.documentElement.lang === "en" ? pair.en : pair.zh_tw;
 }
 
+// The authenticator step (see common.js): a bound app's code, a new
+// app's key for a session allowed to set one up, or the card first.
 async function showEnrolment() {
   const enrol = document.getElementById("totp-enrol");
+  enrol.hidden = true;
+  let step;
   try {
-    const enrolment = await api("POST", "/api/identity/totp/enroll", {});
-    document.getElementById("totp-secret").textContent = enrolment.secret;
-    const qr = document.getElementById("totp-qr");
-    qr.replaceChildren();
-    if (enrolment.qr_svg) {
-      qr.append(el("img", { alt: "QR", src: `data:image/svg+xml;utf8,${encodeURIComponent(enrolment.qr_svg)}` }));
-    }
-    enrol.hidden = false;
+    step = await authenticatorStep();
   } catch (error) {
-    // 409: an authenticator is confirmed already; its code is all we need.
-    enrol.hidden = true;
-    if (error.status !== 409) say(error.message, true);
+    say(error.message, true);
+    return;
   }
+  document.getElementById("totp").hidden = step.mode === "card";
+  if (step.mode === "card") {
+    showCardFirst();
+    return;
+  }
+  if (step.mode !== "enrol") return;
+  document.getElementById("totp-secret").textContent = step.enrolment.secret;
+  const qr = document.getElementById("totp-qr");
+  qr.replaceChildren();
+  if (step.enrolment.qr_svg) {
+    qr.append(el("img", { alt: "QR", src: `data:image/svg+xml;utf8,${encodeURIComponent(step.enrolment.qr_svg)}` }));
+  }
+  enrol.hidden = false;
 }
 
 // Signs the worker in as far as needed, then calls ready(me). `refused`
