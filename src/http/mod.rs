@@ -1,12 +1,15 @@
 //! HTTP plumbing shared by every part of the platform: RFC 9457 problem
-//! responses, extractors whose rejections are problems too, health checks,
-//! operator authentication and the request-tracing layer.
+//! responses, extractors whose rejections are problems too, the client's
+//! address behind trusted proxies, health checks, operator authentication
+//! and the request-tracing layer.
 
+mod client_address;
 mod extract;
 mod health;
 mod operator;
 mod problem;
 
+pub use client_address::{Cidr, ClientAddress, TrustedProxies};
 pub use extract::{Body, Json, Path, Query};
 pub use health::router as health_router;
 pub use operator::{Operator, OperatorToken};
