@@ -32,7 +32,7 @@ use crate::citizen_card::{CardTrust, TrustError};
 use crate::citizens::{CitizenDirectory, CitizensError};
 use crate::config::CardTrustArgs;
 use crate::config::{ConnectionArgs, ProviderArgs, ServeArgs};
-use crate::http::{self, OperatorToken, Problem};
+use crate::http::{self, OperatorToken, Problem, TrustedProxies};
 use crate::identity::{self, IdentitySettings, SessionPolicy, Sessions};
 use crate::ids::AgencyId;
 use crate::needs::NeedRegistry;
@@ -264,6 +264,7 @@ impl Application {
                 delegations: delegations.clone(),
                 issuer: issuer.clone(),
                 assistant: assistant.clone(),
+                limits: args.conversation_limits,
             }))
             .merge(crate::casework::router(casework.clone()))
             .merge(crate::casework::analysis::router(AnalysisApi {
@@ -299,9 +300,14 @@ impl Application {
         let (router, api) = api.split_for_parts();
         document.publish(api).map_err(AppError::OpenApi)?;
         let https = reqwest::Url::parse(&args.public_origin).is_ok_and(|url| url.scheme() == "https");
+        // Lockouts and rate limits read the client address through this.
+        let proxies = Arc::new(TrustedProxies::new(
+            args.client_address.trusted_proxies.clone(),
+            args.client_address.client_address_header.clone(),
+        ));
         Ok(Self {
             listener,
-            router: with_common_layers(router, https),
+            router: with_common_layers(router, https).layer(axum::Extension(proxies)),
             connections: args.connections.clone(),
             store,
             broker,
@@ -337,7 +343,8 @@ impl Application {
     ) -> Result<(), AppError> {
         tracing::info!(addr = %self.local_addr(), "navigator serving");
         let sweeper = tokio::spawn(sweep_personal_clouds(self.store.clone()));
-        // Peer addresses (`ConnectInfo`) feed the per-address login lockout.
+        // Peer addresses (`ConnectInfo`) feed lockouts and rate limits (see
+        // ClientAddress).
         let served = http::serve(self.listener, self.router, &self.connections, shutdown)
             .await
             .map_err(AppError::Serve);
@@ -365,6 +372,11 @@ async fn sweep_personal_clouds(store: Arc<dyn Store>) {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "expired conversations deleted"),
             Err(error) => tracing::warn!(%error, "could not sweep expired conversations"),
+        }
+        // Every attempt budget's window is shorter than a day.
+        let day_ago = crate::clock::now_ms() - 24 * 60 * 60 * 1000;
+        if let Err(error) = store.attempts_purge(day_ago).await {
+            tracing::warn!(%error, "could not sweep old attempt windows");
         }
     }
 }

@@ -9,6 +9,9 @@ use std::time::Duration;
 use clap::Args;
 use secrecy::SecretString;
 
+use axum::http::HeaderName;
+
+use crate::http::Cidr;
 use crate::ids::AgencyId;
 
 pub const DEFAULT_PUBLIC_ORIGIN: &str = "http://localhost:8080";
@@ -125,6 +128,83 @@ pub struct ServeArgs {
     /// created when missing. Servers sharing a database share it.
     #[arg(long, env = "NAVIGATOR_CREDENTIAL_KEY", hide_env_values = true)]
     pub credential_key: Option<SecretString>,
+    #[command(flatten)]
+    pub client_address: ClientAddressArgs,
+    #[command(flatten)]
+    pub conversation_limits: ConversationLimits,
+}
+
+/// How a client's address is found behind reverse proxies; lockouts and
+/// rate limits count by it.
+#[derive(Debug, Clone, Args)]
+pub struct ClientAddressArgs {
+    /// A reverse proxy (an address or a CIDR network) whose forwarding
+    /// header is believed; repeatable, or comma-separated in the variable.
+    /// Unset, the header is ignored and the connecting peer is the client.
+    #[arg(
+        long = "trusted-proxy",
+        env = "NAVIGATOR_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<Cidr>,
+    /// The header trusted proxies append the client's address to, in
+    /// `X-Forwarded-For` list syntax: the right-most address that is not
+    /// itself a trusted proxy is the client.
+    #[arg(
+        long,
+        env = "NAVIGATOR_CLIENT_ADDRESS_HEADER",
+        default_value = "x-forwarded-for"
+    )]
+    pub client_address_header: HeaderName,
+}
+
+impl Default for ClientAddressArgs {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: Vec::new(),
+            client_address_header: HeaderName::from_static("x-forwarded-for"),
+        }
+    }
+}
+
+/// The assistant's limits by default. A citizen asks a handful of
+/// questions; twenty new conversations and 120 messages per ten minutes
+/// leave room for a dozen people behind one shared address, while one
+/// client can no longer fill the database (see the README).
+mod limits {
+    pub const CONVERSATIONS_PER_ADDRESS: i64 = 20;
+    pub const MESSAGES_PER_ADDRESS: i64 = 120;
+    pub const CONVERSATION_MAX_TURNS: i64 = 50;
+    pub const CONVERSATION_MAX_BYTES: i64 = 1024 * 1024;
+}
+
+/// What one client address may ask of the assistant without logging in,
+/// per ten minutes, and how much one conversation may hold.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ConversationLimits {
+    /// New conversations per client address per ten minutes.
+    #[arg(long, env = "NAVIGATOR_CONVERSATIONS_PER_ADDRESS", default_value_t = limits::CONVERSATIONS_PER_ADDRESS, value_parser = clap::value_parser!(i64).range(1..))]
+    pub conversations_per_address: i64,
+    /// Follow-up messages per client address per ten minutes.
+    #[arg(long, env = "NAVIGATOR_MESSAGES_PER_ADDRESS", default_value_t = limits::MESSAGES_PER_ADDRESS, value_parser = clap::value_parser!(i64).range(1..))]
+    pub messages_per_address: i64,
+    /// Turns one conversation may hold.
+    #[arg(long, env = "NAVIGATOR_CONVERSATION_MAX_TURNS", default_value_t = limits::CONVERSATION_MAX_TURNS, value_parser = clap::value_parser!(i64).range(1..))]
+    pub conversation_max_turns: i64,
+    /// Bytes of questions and replies one conversation may hold.
+    #[arg(long, env = "NAVIGATOR_CONVERSATION_MAX_BYTES", default_value_t = limits::CONVERSATION_MAX_BYTES, value_parser = clap::value_parser!(i64).range(1..))]
+    pub conversation_max_bytes: i64,
+}
+
+impl Default for ConversationLimits {
+    fn default() -> Self {
+        Self {
+            conversations_per_address: limits::CONVERSATIONS_PER_ADDRESS,
+            messages_per_address: limits::MESSAGES_PER_ADDRESS,
+            conversation_max_turns: limits::CONVERSATION_MAX_TURNS,
+            conversation_max_bytes: limits::CONVERSATION_MAX_BYTES,
+        }
+    }
 }
 
 /// Where citizen-card certificates must chain to. Unset, the embedded TEST
@@ -229,6 +309,8 @@ impl ServeArgs {
             card_trust: CardTrustArgs::default(),
             connections: ConnectionArgs::default(),
             credential_key: None,
+            client_address: ClientAddressArgs::default(),
+            conversation_limits: ConversationLimits::default(),
         }
     }
 }

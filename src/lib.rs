@@ -34,6 +34,8 @@
 //!   referrals.
 //! - [`identity`]: logins at a level of assurance, server-side sessions,
 //!   lockout, the citizen's own trail.
+//! - [`attempts`]: attempt budgets reserved in the store before a secret
+//!   is checked or work is done: lockouts and rate limits.
 //! - [`citizen_card`]: citizen digital certificates: the server's checks
 //!   and the card middleware's signature.
 //! - [`sealing`]: credentials encrypted at rest under the server's key.
@@ -49,6 +51,7 @@
 
 pub mod app;
 pub mod assistant;
+pub mod attempts;
 pub mod audit;
 pub mod broker;
 pub mod casework;

@@ -19,16 +19,18 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::held::{self, Held};
+use super::limits::{self, Ask};
 use super::reply::Reply;
 use super::{Assistant, Earlier, consent};
 use crate::audit::{AuditLog, NewEntry};
 use crate::clock::now_ms;
-use crate::http::{Body, Path, Problem};
+use crate::config::ConversationLimits;
+use crate::http::{Body, ClientAddress, Path, Problem};
 use crate::identity::session::MaybeSession;
 use crate::identity::{Session, Sessions};
 use crate::recommend::http::today_in_taiwan;
 use crate::sealing::CredentialKey;
-use crate::store::{ConversationRow, Store};
+use crate::store::{Appended, ConversationRow, Store};
 use crate::understand::MAX_TEXT_CHARS;
 
 /// How long a conversation, and whatever it holds, lives.
@@ -48,6 +50,8 @@ pub struct ConversationApi {
     pub delegations: crate::casework::delegation::Delegations,
     /// The platform's issuer identifier (its public origin).
     pub issuer: Arc<str>,
+    /// What one client address may ask, and one conversation hold.
+    pub limits: ConversationLimits,
 }
 
 impl ConversationApi {
@@ -172,12 +176,17 @@ pub(super) async fn keep_turn(
     reply: &mut Reply,
 ) -> Result<(), Problem> {
     let stored = serde_json::to_string(&reply).map_err(|e| Problem::internal(&e))?;
-    reply.turn = api
+    let cap = limits::cap(&api.limits);
+    match api
         .store
-        .conversation_append(id, &reply.language, question, &stored, now_ms())
+        .conversation_append(id, &reply.language, question, &stored, now_ms(), cap)
         .await
         .map_err(|e| Problem::internal(&e))?
-        .ok_or_else(gone)?;
+    {
+        Appended::Turn(turn) => reply.turn = turn,
+        Appended::Gone => return Err(gone()),
+        full => return Err(limits::full(full, &api.limits)),
+    }
     Ok(())
 }
 
@@ -206,16 +215,28 @@ pub(super) async fn earlier_of(
     responses(
         (status = 201, description = "The conversation's id (its only key until the citizen consents), its expiry and the first reply", body = Started),
         (status = 400, description = "Not JSON, no `text`, blank, or too long"),
+        (status = 409, description = "The first turn alone is larger than a conversation may hold"),
+        (status = 429, description = "Too many new conversations from this address; `Retry-After` says when to try again"),
     ))]
 async fn start(
     State(api): State<ConversationApi>,
+    ClientAddress(address): ClientAddress,
     Body(body): Body,
 ) -> Result<(StatusCode, axum::Json<Started>), Problem> {
     let text = text_of(&body)?;
+    let counted = limits::admit(api.store.as_ref(), &api.limits, Ask::Start, address).await?;
+    let started = begin(&api, &text).await;
+    limits::settle(api.store.as_ref(), counted, started)
+        .await
+        .map(|started| (StatusCode::CREATED, axum::Json(started)))
+}
+
+/// A new conversation and its first turn.
+async fn begin(api: &ConversationApi, text: &str) -> Result<Started, Problem> {
     let now = now_ms();
     let row = ConversationRow {
         id: crate::secrets::random_token(),
-        language: crate::understand::language::detect(&text)
+        language: crate::understand::language::detect(text)
             .as_str()
             .to_owned(),
         created_ms: now,
@@ -223,20 +244,25 @@ async fn start(
         expires_ms: now + LIFETIME_MS,
         turns: 0,
         subject: None,
+        stored_bytes: 0,
     };
     api.store
         .conversation_create(&row)
         .await
         .map_err(|e| Problem::internal(&e))?;
-    let reply = answer_and_keep(&api, &row.id, &text, None, &Held::default()).await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(Started {
-            id: row.id,
-            expires: crate::clock::format_ms(row.expires_ms),
-            reply,
-        }),
-    ))
+    let reply = match answer_and_keep(api, &row.id, text, None, &Held::default()).await {
+        Ok(reply) => reply,
+        Err(problem) => {
+            // A conversation without its first turn is of no use to anyone.
+            let _ = api.store.conversation_delete(&row.id).await;
+            return Err(problem);
+        }
+    };
+    Ok(Started {
+        id: row.id,
+        expires: crate::clock::format_ms(row.expires_ms),
+        reply,
+    })
 }
 
 /// Asks a follow-up question in a conversation.
@@ -249,27 +275,38 @@ async fn start(
         (status = 400, description = "Not JSON, no `text`, blank, or too long"),
         (status = 401, description = "The conversation holds records: log in as its citizen, at the level of the records it holds (else a `/problems/step-up-required` problem)"),
         (status = 404, description = "No such conversation: never existed, expired or deleted"),
+        (status = 409, description = "The conversation holds as many turns or bytes as it may"),
+        (status = 429, description = "Too many messages from this address; `Retry-After` says when to try again"),
     ))]
 async fn message(
     State(api): State<ConversationApi>,
+    ClientAddress(address): ClientAddress,
     MaybeSession(session): MaybeSession,
     Path(id): Path<String>,
     Body(body): Body,
 ) -> Result<axum::Json<Reply>, Problem> {
     let text = text_of(&body)?;
-    let conversation = api.open(&id, session.as_ref()).await?;
-    let earlier = earlier_of(&api, &id).await?;
-    // Records consented earlier in the conversation answer this one too.
-    let held = held::load(
-        api.store.as_ref(),
-        &api.sealer,
-        &id,
-        conversation.expires_ms,
-    )
-    .await?;
-    answer_and_keep(&api, &id, &text, earlier.as_ref(), &held)
+    let counted = limits::admit(api.store.as_ref(), &api.limits, Ask::Message, address).await?;
+    let replied = follow_up(&api, session.as_ref(), &id, &text).await;
+    limits::settle(api.store.as_ref(), counted, replied)
         .await
         .map(axum::Json)
+}
+
+/// The reply to a follow-up, kept as the conversation's next turn.
+async fn follow_up(
+    api: &ConversationApi,
+    session: Option<&Session>,
+    id: &str,
+    text: &str,
+) -> Result<Reply, Problem> {
+    let conversation = api.open(id, session).await?;
+    // Refused before the model is asked: a full conversation costs nothing.
+    limits::check_room(&conversation, &api.limits)?;
+    let earlier = earlier_of(api, id).await?;
+    // Records consented earlier in the conversation answer this one too.
+    let held = held::load(api.store.as_ref(), &api.sealer, id, conversation.expires_ms).await?;
+    answer_and_keep(api, id, text, earlier.as_ref(), &held).await
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

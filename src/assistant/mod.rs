@@ -9,6 +9,7 @@ pub mod consent;
 pub mod held;
 pub mod hotlines;
 pub mod http;
+pub mod limits;
 pub mod plan;
 pub mod reply;
 

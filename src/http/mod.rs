@@ -1,8 +1,10 @@
 //! HTTP plumbing shared by every part of the platform: RFC 9457 problem
-//! responses, extractors whose rejections are problems too, health checks,
-//! operator authentication, the request-tracing layer, and the server loop
-//! with its connection timeouts and cap.
+//! responses, extractors whose rejections are problems too, the client's
+//! address behind trusted proxies, health checks, operator authentication,
+//! the request-tracing layer, and the server loop with its connection
+//! timeouts and cap.
 
+mod client_address;
 mod extract;
 mod health;
 mod idle;
@@ -10,6 +12,7 @@ mod operator;
 mod problem;
 mod server;
 
+pub use client_address::{Cidr, ClientAddress, TrustedProxies};
 pub use extract::{Body, Json, Path, Query};
 pub use health::{Readiness, router as health_router};
 pub use operator::{Operator, OperatorToken};

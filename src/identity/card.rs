@@ -11,9 +11,7 @@
 //!   session starts at `high`; a session of someone else is refused.
 //! - `GET /pki/citizen-ca.crl` publishes the CRL the server checks against.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -26,8 +24,9 @@ use super::lockout;
 use super::session::MaybeSession;
 use crate::audit::Outcome;
 use crate::broker::{Factors, KnowledgeCheck};
+use crate::citizen_card::CardHolder;
 use crate::clock;
-use crate::http::{Json, Problem};
+use crate::http::{ClientAddress, Json, Problem};
 use crate::ids::{Level, NationalId};
 use crate::store::ChallengeRow;
 
@@ -116,7 +115,7 @@ impl CardLogin {
     ))]
 pub(super) async fn login(
     State(api): State<IdentityApi>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     MaybeSession(current): MaybeSession,
     Json(body): Json<CardLogin>,
 ) -> Result<Response, Problem> {
@@ -127,56 +126,30 @@ pub(super) async fn login(
         ));
     }
     let store = api.sessions.store.as_ref();
-    let keys = lockout::keys(&subject, peer.ip());
-    if lockout::locked(store, &keys)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-    {
-        return Ok(lockout::refusal());
-    }
-    let refuse = async |reason: String| -> Result<Response, Problem> {
-        lockout::fail(store, &keys)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-        record(&api, &subject, Outcome::Failure, &reason).await?;
-        Err(Problem::unauthorized(reason))
-    };
-    let now = clock::now_ms();
-    let taken = store
-        .challenge_take(body.challenge_id.trim(), KIND)
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-    let Some(challenge) = taken.filter(|row| row.expires_ms > now) else {
-        return refuse("this challenge has expired or was already used; ask for a new one".into())
-            .await;
-    };
-    let challenge_bytes = STANDARD
-        .decode(&challenge.state)
-        .map_err(|e| Problem::internal(&e))?;
-    let holder = match api
-        .card_trust
-        .verify(&certificate, &challenge_bytes, &signature, now)
-    {
-        Ok(holder) => holder,
-        Err(rejection) => return refuse(rejection.to_string()).await,
-    };
-    let id_digits = &subject.as_str()[subject.as_str().len() - 4..];
-    if holder.id_last_four() != id_digits {
-        return refuse("the certificate does not belong to this ID number".into()).await;
-    }
-    // Four digits narrow the holder to one in ten thousand; the household
-    // registry confirms the name on the card is this ID number's holder.
-    let check = KnowledgeCheck {
+    // Reserved before anything is checked: parallel tries queue here.
+    let attempt =
+        lockout::admit(store, &api.audit, lockout::Factor::Card, &subject, address).await?;
+    let presented = Presented {
         subject: &subject,
-        factors: Factors::CardHolder { name: &holder.name },
-        requester: "identity",
+        challenge_id: body.challenge_id.trim(),
+        certificate: &certificate,
+        signature: &signature,
     };
-    if !super::events::ask_registry(&api.broker, &check).await? {
-        return refuse("the certificate does not belong to this ID number".into()).await;
-    }
-    lockout::succeed(store, &keys[0])
-        .await
-        .map_err(|e| Problem::internal(&e))?;
+    let holder = match check_card(&api, &presented).await {
+        Ok(Ok(holder)) => {
+            attempt.succeeded(store).await?;
+            holder
+        }
+        Ok(Err(reason)) => {
+            attempt.failed();
+            record(&api, &subject, Outcome::Failure, &reason).await?;
+            return Err(Problem::unauthorized(reason));
+        }
+        Err(unchecked) => {
+            attempt.unchecked(store).await?;
+            return Err(unchecked);
+        }
+    };
     let detail = format!("level high; certificate {}", holder.subject_serial);
     record(&api, &subject, Outcome::Success, &detail).await?;
     let (token, session) = match current {
@@ -195,6 +168,65 @@ pub(super) async fn login(
     };
     Ok(session_reply(&api.sessions, &session, token.as_deref()))
 }
+
+/// What a card login presents, decoded.
+struct Presented<'a> {
+    subject: &'a NationalId,
+    challenge_id: &'a str,
+    certificate: &'a [u8],
+    signature: &'a [u8],
+}
+
+/// The card's holder when the signature, the certificate and the holder's
+/// name all check out; `Ok(Err(why))` when one does not, `Err` when the
+/// checking itself failed.
+async fn check_card(
+    api: &IdentityApi,
+    presented: &Presented<'_>,
+) -> Result<Result<CardHolder, String>, Problem> {
+    let now = clock::now_ms();
+    let taken = api
+        .sessions
+        .store
+        .challenge_take(presented.challenge_id, KIND)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let Some(challenge) = taken.filter(|row| row.expires_ms > now) else {
+        return Ok(Err(
+            "this challenge has expired or was already used; ask for a new one".into(),
+        ));
+    };
+    let challenge_bytes = STANDARD
+        .decode(&challenge.state)
+        .map_err(|e| Problem::internal(&e))?;
+    let holder = match api.card_trust.verify(
+        presented.certificate,
+        &challenge_bytes,
+        presented.signature,
+        now,
+    ) {
+        Ok(holder) => holder,
+        Err(rejection) => return Ok(Err(rejection.to_string())),
+    };
+    let subject = presented.subject;
+    let id_digits = &subject.as_str()[subject.as_str().len() - 4..];
+    if holder.id_last_four() != id_digits {
+        return Ok(Err(NOT_THE_HOLDER.into()));
+    }
+    // Four digits narrow the holder to one in ten thousand; the household
+    // registry confirms the name on the card is this ID number's holder.
+    let check = KnowledgeCheck {
+        subject,
+        factors: Factors::CardHolder { name: &holder.name },
+        requester: "identity",
+    };
+    if !super::events::ask_registry(&api.broker, &check).await? {
+        return Ok(Err(NOT_THE_HOLDER.into()));
+    }
+    Ok(Ok(holder))
+}
+
+const NOT_THE_HOLDER: &str = "the certificate does not belong to this ID number";
 
 async fn record(
     api: &IdentityApi,

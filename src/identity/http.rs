@@ -12,10 +12,9 @@
 //! [`super::passkey`], [`super::card`]; [`super::records`] serves the
 //! citizen's own records behind a step-up.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRef, State};
+use axum::extract::{FromRef, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -31,7 +30,7 @@ use crate::audit::{AuditLog, Entry};
 use crate::broker::{Broker, Factors, KnowledgeCheck};
 use crate::citizen_card::CardTrust;
 use crate::clock;
-use crate::http::{Json, Problem};
+use crate::http::{ClientAddress, Json, Problem};
 use crate::ids::{Level, NationalId};
 use crate::sealing::CredentialKey;
 use crate::store::Store;
@@ -154,18 +153,19 @@ const NO_MATCH: &str = "these details do not match the household registry's reco
     ))]
 async fn knowledge_login(
     State(api): State<IdentityApi>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     Json(factors): Json<KnowledgeFactors>,
 ) -> Result<Response, Problem> {
     let subject = factors.subject()?;
     let store = api.sessions.store.as_ref();
-    let keys = lockout::keys(&subject, peer.ip());
-    if lockout::locked(store, &keys)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-    {
-        return Ok(lockout::refusal());
-    }
+    let attempt = lockout::admit(
+        store,
+        &api.audit,
+        lockout::Factor::Knowledge,
+        &subject,
+        address,
+    )
+    .await?;
     let check = KnowledgeCheck {
         subject: &subject,
         factors: Factors::Knowledge {
@@ -174,15 +174,17 @@ async fn knowledge_login(
         },
         requester: "identity",
     };
-    if !super::events::ask_registry(&api.broker, &check).await? {
-        lockout::fail(store, &keys)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-        return Err(Problem::unauthorized(NO_MATCH));
+    match super::events::ask_registry(&api.broker, &check).await {
+        Ok(true) => attempt.succeeded(store).await?,
+        Ok(false) => {
+            attempt.failed();
+            return Err(Problem::unauthorized(NO_MATCH));
+        }
+        Err(unchecked) => {
+            attempt.unchecked(store).await?;
+            return Err(unchecked);
+        }
     }
-    lockout::succeed(store, &keys[0])
-        .await
-        .map_err(|e| Problem::internal(&e))?;
     let (token, session) = api
         .sessions
         .start(&subject, Level::Low)

@@ -17,9 +17,7 @@
 //!
 //! Hardware attestation is not requested, so a passkey never reaches `high`.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -36,7 +34,7 @@ use super::lockout;
 use super::session::{CitizenSession, Session};
 use crate::audit::Outcome;
 use crate::clock;
-use crate::http::{Json, Problem};
+use crate::http::{ClientAddress, Json, Problem};
 use crate::store::{ChallengeRow, PasskeyRow};
 
 const REGISTER: &str = "passkey.register";
@@ -320,72 +318,46 @@ pub(super) async fn login_start(
     ))]
 pub(super) async fn login_finish(
     State(api): State<IdentityApi>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     CitizenSession(mut session): CitizenSession,
     Json(body): Json<Finish<PublicKeyCredential>>,
 ) -> Result<Response, Problem> {
     let store = api.sessions.store.as_ref();
-    let keys = lockout::keys(&session.subject, peer.ip());
-    if lockout::locked(store, &keys)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-    {
-        return Ok(lockout::refusal());
-    }
     let Some(state) =
         resume::<PasskeyAuthentication>(&api, &session, LOGIN, &body.ceremony_id).await?
     else {
         return Err(Problem::new(StatusCode::CONFLICT, STALE));
     };
-    let refuse = async |detail: String| -> Result<Response, Problem> {
-        lockout::fail(store, &keys)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-        record(
-            &api,
-            &session,
-            "identity.passkey",
-            Outcome::Failure,
-            &detail,
-        )
-        .await?;
-        Err(Problem::unauthorized(
-            "the passkey's answer was not accepted",
-        ))
-    };
-    let result = match api
-        .webauthn
-        .finish_passkey_authentication(&body.credential, &state)
-    {
-        Ok(result) => result,
-        Err(error) => return refuse(format!("{error:?}")).await,
-    };
-    let used = credential_key(result.cred_id());
-    let Some((row, mut passkey)) = registered(&api, &session)
-        .await?
-        .into_iter()
-        .find(|(row, _)| row.credential_id == used)
-    else {
-        return refuse("the passkey was removed".into()).await;
-    };
-    passkey.update_credential(&result);
-    let saved = serde_json::to_string(&passkey).map_err(|e| Problem::internal(&e))?;
-    let advanced = store
-        .passkey_advance(
-            &row.credential_id,
-            &saved,
-            row.counter,
-            i64::from(result.counter()),
-            clock::now_ms(),
-        )
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-    if !advanced {
-        return refuse("the signature counter moved concurrently".into()).await;
+    // Reserved before the assertion is checked: parallel tries queue here.
+    let attempt = lockout::admit(
+        store,
+        &api.audit,
+        lockout::Factor::Passkey,
+        &session.subject,
+        address,
+    )
+    .await?;
+    match check_assertion(&api, &session, &body.credential, &state).await {
+        Ok(Ok(())) => attempt.succeeded(store).await?,
+        Ok(Err(detail)) => {
+            attempt.failed();
+            record(
+                &api,
+                &session,
+                "identity.passkey",
+                Outcome::Failure,
+                &detail,
+            )
+            .await?;
+            return Err(Problem::unauthorized(
+                "the passkey's answer was not accepted",
+            ));
+        }
+        Err(unchecked) => {
+            attempt.unchecked(store).await?;
+            return Err(unchecked);
+        }
     }
-    lockout::succeed(store, &keys[0])
-        .await
-        .map_err(|e| Problem::internal(&e))?;
     let token = api
         .sessions
         .raise(&mut session, crate::ids::Level::Substantial)
@@ -399,6 +371,50 @@ pub(super) async fn login_finish(
     )
     .await?;
     Ok(session_reply(&api.sessions, &session, token.as_deref()))
+}
+
+/// Whether the assertion verifies for one of the citizen's passkeys (and
+/// moves its signature counter forward): `Ok(Err(why))` when it does not,
+/// `Err` when it could not be checked at all.
+async fn check_assertion(
+    api: &IdentityApi,
+    session: &Session,
+    credential: &PublicKeyCredential,
+    state: &PasskeyAuthentication,
+) -> Result<Result<(), String>, Problem> {
+    let result = match api
+        .webauthn
+        .finish_passkey_authentication(credential, state)
+    {
+        Ok(result) => result,
+        Err(error) => return Ok(Err(format!("{error:?}"))),
+    };
+    let used = credential_key(result.cred_id());
+    let Some((row, mut passkey)) = registered(api, session)
+        .await?
+        .into_iter()
+        .find(|(row, _)| row.credential_id == used)
+    else {
+        return Ok(Err("the passkey was removed".into()));
+    };
+    passkey.update_credential(&result);
+    let saved = serde_json::to_string(&passkey).map_err(|e| Problem::internal(&e))?;
+    let advanced = api
+        .sessions
+        .store
+        .passkey_advance(
+            &row.credential_id,
+            &saved,
+            row.counter,
+            i64::from(result.counter()),
+            clock::now_ms(),
+        )
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    if !advanced {
+        return Ok(Err("the signature counter moved concurrently".into()));
+    }
+    Ok(Ok(()))
 }
 
 async fn record(

@@ -12,9 +12,7 @@
 //!
 //! The secret is stored sealed under the server's credential key.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -27,7 +25,7 @@ use super::enrolment;
 use super::session::{CitizenSession, Session};
 use crate::audit::Outcome;
 use crate::clock;
-use crate::http::{Json, Problem};
+use crate::http::{ClientAddress, Json, Problem};
 use crate::ids::{Level, NationalId};
 use crate::secrets::same_secret;
 
@@ -163,18 +161,11 @@ pub(crate) struct Code {
     ))]
 pub(super) async fn verify(
     State(api): State<IdentityApi>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     CitizenSession(mut session): CitizenSession,
     Json(body): Json<Code>,
 ) -> Result<Response, Problem> {
     let store = api.sessions.store.as_ref();
-    let keys = lockout::keys(&session.subject, peer.ip());
-    if lockout::locked(store, &keys)
-        .await
-        .map_err(|e| Problem::internal(&e))?
-    {
-        return Ok(lockout::refusal());
-    }
     let Some(row) = store
         .totp_get(session.subject.as_str())
         .await
@@ -195,6 +186,15 @@ pub(super) async fn verify(
         .map_err(|e| Problem::internal(&e))?;
     let secret = String::from_utf8(secret).map_err(|e| Problem::internal(&e))?;
     let totp = totp_for(&secret, &session.subject)?;
+    // Reserved before the code is compared: parallel guesses queue here.
+    let attempt = lockout::admit(
+        store,
+        &api.audit,
+        lockout::Factor::Totp,
+        &session.subject,
+        address,
+    )
+    .await?;
     let now = u64::try_from(clock::now_ms() / 1000).unwrap_or(0);
     let current = now / STEP_SECONDS;
     // One step of clock drift either way, as RFC 6238 recommends.
@@ -202,19 +202,20 @@ pub(super) async fn verify(
         .into_iter()
         .find(|step| same_secret(&totp.generate(step * STEP_SECONDS), body.code.trim()));
     let accepted = match matched {
-        Some(step) => store
-            .totp_use_step(
-                session.subject.as_str(),
-                i64::try_from(step).unwrap_or(i64::MAX),
-            )
-            .await
-            .map_err(|e| Problem::internal(&e))?,
+        Some(step) => {
+            let step = i64::try_from(step).unwrap_or(i64::MAX);
+            match store.totp_use_step(session.subject.as_str(), step).await {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    attempt.unchecked(store).await?;
+                    return Err(Problem::internal(&e));
+                }
+            }
+        }
         None => false,
     };
     if !accepted {
-        lockout::fail(store, &keys)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
+        attempt.failed();
         record(
             &api.audit,
             &session.subject,
@@ -237,6 +238,7 @@ pub(super) async fn verify(
         )
         .await?;
     }
+    attempt.succeeded(store).await?;
     // Raises to `substantial` at most: a `high` session stays `high`.
     let token = api.sessions.raise(&mut session, Level::Substantial).await?;
     record(

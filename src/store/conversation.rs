@@ -15,6 +15,28 @@ pub struct ConversationRow {
     pub turns: i64,
     /// The citizen, once they consented to send records into it.
     pub subject: Option<String>,
+    /// Bytes of questions and replies its turns hold.
+    pub stored_bytes: i64,
+}
+
+/// How much one conversation may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConversationCap {
+    pub max_turns: i64,
+    pub max_bytes: i64,
+}
+
+/// What appending a turn came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appended {
+    /// The new turn's number.
+    Turn(i64),
+    /// The conversation is unknown or expired.
+    Gone,
+    /// It holds its `max_turns` already.
+    TooManyTurns,
+    /// The turn would take it past `max_bytes`.
+    TooLarge,
 }
 
 /// One consented record kept with a conversation, sealed.
@@ -46,9 +68,9 @@ pub trait ConversationStore {
         id: &str,
         now_ms: i64,
     ) -> Result<Option<ConversationRow>, StoreError>;
-    /// Appends a turn and returns its number; `None` when the
-    /// conversation is unknown or expired. Two servers appending at once
-    /// get different numbers.
+    /// Appends a turn within `cap`, in one conditional write: two servers
+    /// appending at once get different numbers, and neither can take the
+    /// conversation past its cap.
     async fn conversation_append(
         &self,
         id: &str,
@@ -56,7 +78,8 @@ pub trait ConversationStore {
         question: &str,
         reply: &str,
         now_ms: i64,
-    ) -> Result<Option<i64>, StoreError>;
+        cap: ConversationCap,
+    ) -> Result<Appended, StoreError>;
     async fn conversation_turns(&self, id: &str) -> Result<Vec<TurnRow>, StoreError>;
     /// Deletes a conversation and all its turns; `false` when unknown.
     async fn conversation_delete(&self, id: &str) -> Result<bool, StoreError>;
@@ -114,29 +137,26 @@ macro_rules! impl_conversation_store {
                 id: &str,
                 now_ms: i64,
             ) -> Result<Option<$crate::store::ConversationRow>, $crate::store::StoreError> {
-                #[allow(clippy::type_complexity)]
-                let row: Option<(String, String, i64, i64, i64, i64, Option<String>)> =
-                    sqlx::query_as(
-                    "SELECT id, language, created_ms, updated_ms, expires_ms, turns, subject \
-                     FROM conversations WHERE id = $1 AND expires_ms > $2",
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT id, language, created_ms, updated_ms, expires_ms, turns, subject, \
+                     stored_bytes FROM conversations WHERE id = $1 AND expires_ms > $2",
                 )
                 .bind(id)
                 .bind(now_ms)
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(row.map(
-                    |(id, language, created_ms, updated_ms, expires_ms, turns, subject)| {
-                        $crate::store::ConversationRow {
-                            id,
-                            language,
-                            created_ms,
-                            updated_ms,
-                            expires_ms,
-                            turns,
-                            subject,
-                        }
-                    },
-                ))
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some($crate::store::ConversationRow {
+                    id: row.try_get("id")?,
+                    language: row.try_get("language")?,
+                    created_ms: row.try_get("created_ms")?,
+                    updated_ms: row.try_get("updated_ms")?,
+                    expires_ms: row.try_get("expires_ms")?,
+                    turns: row.try_get("turns")?,
+                    subject: row.try_get("subject")?,
+                    stored_bytes: row.try_get("stored_bytes")?,
+                }))
             }
 
             async fn conversation_append(
@@ -146,19 +166,39 @@ macro_rules! impl_conversation_store {
                 question: &str,
                 reply: &str,
                 now_ms: i64,
-            ) -> Result<Option<i64>, $crate::store::StoreError> {
+                cap: $crate::store::ConversationCap,
+            ) -> Result<$crate::store::Appended, $crate::store::StoreError> {
+                use $crate::store::Appended;
+                let bytes = i64::try_from(question.len() + reply.len()).unwrap_or(i64::MAX);
                 let mut tx = self.pool.begin().await?;
                 let turn: Option<(i64,)> = sqlx::query_as(
-                    "UPDATE conversations SET turns = turns + 1, updated_ms = $1, language = $2 \
-                     WHERE id = $3 AND expires_ms > $1 RETURNING turns",
+                    "UPDATE conversations SET turns = turns + 1, \
+                     stored_bytes = stored_bytes + $4, updated_ms = $1, language = $2 \
+                     WHERE id = $3 AND expires_ms > $1 \
+                     AND turns < $5 AND stored_bytes + $4 <= $6 RETURNING turns",
                 )
                 .bind(now_ms)
                 .bind(language)
                 .bind(id)
+                .bind(bytes)
+                .bind(cap.max_turns)
+                .bind(cap.max_bytes)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((turn,)) = turn else {
-                    return Ok(None);
+                    // Nothing was written; say why.
+                    let held: Option<(i64,)> = sqlx::query_as(
+                        "SELECT turns FROM conversations WHERE id = $1 AND expires_ms > $2",
+                    )
+                    .bind(id)
+                    .bind(now_ms)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    return Ok(match held {
+                        None => Appended::Gone,
+                        Some((turns,)) if turns >= cap.max_turns => Appended::TooManyTurns,
+                        Some(_) => Appended::TooLarge,
+                    });
                 };
                 sqlx::query(
                     "INSERT INTO conversation_turns (conversation_id, turn, question, reply, at_ms) \
@@ -172,7 +212,7 @@ macro_rules! impl_conversation_store {
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                Ok(Some(turn))
+                Ok(Appended::Turn(turn))
             }
 
             async fn conversation_turns(

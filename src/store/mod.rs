@@ -3,6 +3,7 @@
 //! implementations run the same SQL text (`$1` placeholders work in both) from
 //! [`sql`]; only connection set-up and the migration folders differ.
 
+mod attempts;
 mod casework;
 mod casework_sql;
 mod catalog;
@@ -21,10 +22,13 @@ use serde::Serialize;
 
 use crate::audit::{ChainPoint, Entry, NewEntry, PurgeReport};
 
+pub use attempts::{AttemptStore, Budget, Reserved};
 pub use casework::{CaseNoteRow, CaseRow, CaseworkStore, ReferralRow, StaffRow};
 pub use catalog::{CatalogRow, CatalogStore};
 pub use ceremony::{CeremonyStore, ChallengeRow, PasskeyRow};
-pub use conversation::{ConversationRecordRow, ConversationRow, ConversationStore, TurnRow};
+pub use conversation::{
+    Appended, ConversationCap, ConversationRecordRow, ConversationRow, ConversationStore, TurnRow,
+};
 pub use delegation::{DelegationRow, DelegationStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -94,7 +98,8 @@ pub struct TotpRow {
 
 #[async_trait]
 pub trait Store:
-    CaseworkStore
+    AttemptStore
+    + CaseworkStore
     + CatalogStore
     + CeremonyStore
     + ConversationStore
@@ -167,13 +172,6 @@ pub trait Store:
     /// Accepts time step `step` once: `false` when it (or a later one) was
     /// already used. Confirms the credential on first use.
     async fn totp_use_step(&self, subject: &str, step: i64) -> Result<bool, StoreError>;
-
-    /// Records one failed attempt under each key (citizen, client address).
-    async fn auth_failure_record(&self, keys: &[String], at_ms: i64) -> Result<(), StoreError>;
-
-    async fn auth_failures_since(&self, key: &str, since_ms: i64) -> Result<i64, StoreError>;
-
-    async fn auth_failures_clear(&self, key: &str) -> Result<(), StoreError>;
 
     /// A provider's downloads, newest first.
     async fn provider_downloads(

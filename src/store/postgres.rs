@@ -38,6 +38,7 @@ impl PgStore {
 impl_sql_store!(PgStore, Backend::Postgres);
 impl_ceremony_store!(PgStore);
 impl_transfer_store!(PgStore);
+super::attempts::impl_attempt_store!(PgStore);
 super::catalog::impl_catalog_store!(PgStore);
 super::conversation::impl_conversation_store!(PgStore);
 super::casework_sql::impl_casework_store!(PgStore);

@@ -431,45 +431,6 @@ macro_rules! impl_sql_store {
                 Ok(done == 1)
             }
 
-            async fn auth_failure_record(
-                &self,
-                keys: &[String],
-                at_ms: i64,
-            ) -> Result<(), $crate::store::StoreError> {
-                for key in keys {
-                    sqlx::query("INSERT INTO auth_failures (key, at_ms) VALUES ($1, $2)")
-                        .bind(key)
-                        .bind(at_ms)
-                        .execute(&self.pool)
-                        .await?;
-                }
-                Ok(())
-            }
-
-            async fn auth_failures_since(
-                &self,
-                key: &str,
-                since_ms: i64,
-            ) -> Result<i64, $crate::store::StoreError> {
-                use sqlx::Row;
-                let row = sqlx::query(
-                    "SELECT COUNT(*) AS failures FROM auth_failures WHERE key = $1 AND at_ms >= $2",
-                )
-                .bind(key)
-                .bind(since_ms)
-                .fetch_one(&self.pool)
-                .await?;
-                Ok(row.try_get("failures")?)
-            }
-
-            async fn auth_failures_clear(&self, key: &str) -> Result<(), $crate::store::StoreError> {
-                sqlx::query("DELETE FROM auth_failures WHERE key = $1")
-                    .bind(key)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-
             async fn provider_downloads(
                 &self,
                 agency: &str,

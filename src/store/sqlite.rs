@@ -13,10 +13,11 @@ use super::{
 
 pub struct SqliteStore {
     pool: SqlitePool,
-    /// One chain appender at a time in this process. SQLite has one writer
-    /// anyway, and its busy handler sleeps in steps of up to 100 ms, so
-    /// queueing here is far faster than contending there. (A SQLite file has
-    /// one server process; several servers use PostgreSQL.)
+    /// One chain appender (or attempt reservation) at a time in this
+    /// process. SQLite has one writer anyway, and its busy handler sleeps
+    /// in steps of up to 100 ms, so queueing here is far faster than
+    /// contending there. (A SQLite file has one server process; several
+    /// servers use PostgreSQL.)
     chain_writer: tokio::sync::Mutex<()>,
 }
 
@@ -61,6 +62,7 @@ impl SqliteStore {
 impl_sql_store!(SqliteStore, Backend::Sqlite);
 impl_ceremony_store!(SqliteStore);
 impl_transfer_store!(SqliteStore);
+super::attempts::impl_attempt_store!(SqliteStore);
 super::catalog::impl_catalog_store!(SqliteStore);
 super::conversation::impl_conversation_store!(SqliteStore);
 super::casework_sql::impl_casework_store!(SqliteStore);

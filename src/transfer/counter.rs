@@ -15,9 +15,7 @@
 //!   ticket and the caller's address for ten minutes. Every attempt is
 //!   audited.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -27,17 +25,21 @@ use serde_json::{Value, json};
 
 use super::package::{delivered, seal};
 use super::{Scope, TransferApi, cloud, receipt, token};
+use crate::attempts::{self, Admission};
 use crate::audit::{NewEntry, Outcome};
 use crate::clock;
-use crate::http::{Json, Problem};
+use crate::http::{ClientAddress, Json, Problem};
 use crate::identity::CitizenSession;
 use crate::ids::DatasetId;
 use crate::secrets::digest;
-use crate::store::CounterTicketRow;
+use crate::store::{Budget, CounterTicketRow};
 
 const TICKET_TTL_MS: i64 = 10 * 60 * 1000;
-const MAX_FAILURES: i64 = 5;
-const LOCK_MS: i64 = 10 * 60 * 1000;
+/// Five codes checked per ticket, and per address, per ten minutes.
+const BUDGET: Budget = Budget {
+    max: 5,
+    window_ms: 10 * 60 * 1000,
+};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -268,7 +270,7 @@ const NOT_VALID: &str = "this ticket and code do not match";
     ))]
 pub(super) async fn redeem(
     State(api): State<TransferApi>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     Json(request): Json<Redeem>,
 ) -> Result<Response, Problem> {
     let provider = token::authenticate(
@@ -281,30 +283,38 @@ pub(super) async fn redeem(
     .map_err(|e| Problem::unauthorized(e.description))?;
     let actor = provider.registration.id.clone();
     let ticket_hash = digest(request.ticket_id.trim());
-    let address_key = format!("counter-address:{}", peer.ip());
+    let address_key = format!("counter-address:{address}");
     let ticket_key = format!("counter-ticket:{ticket_hash}");
-    let keys = [address_key, ticket_key];
-    let locked =
-        crate::identity::lockout::reached(api.store.as_ref(), &keys, LOCK_MS, MAX_FAILURES)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
-    if locked {
-        audit(
-            &api,
-            None,
-            "counter.redeem",
-            &actor,
-            Outcome::Failure,
-            "refused while locked".into(),
-        )
-        .await?;
-        return Err(lockout());
-    }
-    let ticket = api
-        .store
-        .ticket_get(&ticket_hash)
+    // Reserved before the code is compared, so parallel guesses cannot all
+    // pass a count taken first.
+    let admission = attempts::reserve(api.store.as_ref(), vec![address_key, ticket_key], BUDGET)
         .await
         .map_err(|e| Problem::internal(&e))?;
+    let attempt = match admission {
+        Admission::Admitted(attempt) => attempt,
+        Admission::Refused { retry_after_s } => {
+            audit(
+                &api,
+                None,
+                "counter.redeem",
+                &actor,
+                Outcome::Failure,
+                "refused while locked".into(),
+            )
+            .await?;
+            return Err(lockout().retry_after(retry_after_s));
+        }
+    };
+    let ticket = match api.store.ticket_get(&ticket_hash).await {
+        Ok(ticket) => ticket,
+        Err(e) => {
+            attempt
+                .release(api.store.as_ref())
+                .await
+                .map_err(|e| Problem::internal(&e))?;
+            return Err(Problem::internal(&e));
+        }
+    };
     let now = clock::now_ms();
     let subject = ticket.as_ref().map(|t| t.subject.clone());
     let presented = request.presented();
@@ -316,10 +326,7 @@ pub(super) async fn redeem(
                 && crate::secrets::same_secret(&t.code_hash, &code_digest(id, code))
         });
     let Some(ticket) = ticket.filter(|_| matches) else {
-        api.store
-            .auth_failure_record(&keys, now)
-            .await
-            .map_err(|e| Problem::internal(&e))?;
+        attempt.keep();
         audit(
             &api,
             subject.as_deref(),
@@ -331,6 +338,11 @@ pub(super) async fn redeem(
         .await?;
         return Err(Problem::unauthorized(NOT_VALID));
     };
+    // The right code is no guess: whatever follows, it does not count.
+    attempt
+        .release(api.store.as_ref())
+        .await
+        .map_err(|e| Problem::internal(&e))?;
     let refuse = async |status: StatusCode, why: &str| -> Result<Response, Problem> {
         audit(
             &api,

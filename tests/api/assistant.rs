@@ -2,10 +2,17 @@
 //! and the records it would ask for, crisis first, English kept,
 //! follow-ups in one conversation served by any server, deletion at once.
 
-use mydata_navigator::store::{Backend, ConversationRecordRow, ConversationRow};
+use mydata_navigator::store::{
+    Appended, Backend, ConversationCap, ConversationRecordRow, ConversationRow,
+};
 use serde_json::{Value, json};
 
 use crate::helpers::{on_both_stores, post_patiently as post, spawn_app, spawn_app_with};
+
+const CAP: ConversationCap = ConversationCap {
+    max_turns: 50,
+    max_bytes: 1 << 20,
+};
 
 fn services(reply: &Value) -> Vec<&str> {
     reply["services"]
@@ -277,6 +284,7 @@ async fn a_conversation_and_its_turns_go_together(backend: Backend) {
                 expires_ms,
                 turns: 0,
                 subject: None,
+                stored_bytes: 0,
             })
             .await
             .unwrap();
@@ -296,10 +304,10 @@ async fn a_conversation_and_its_turns_go_together(backend: Backend) {
             .unwrap();
         assert_eq!(
             store
-                .conversation_append(id, "zh-TW", "失業了", "{}", now + 1_000)
+                .conversation_append(id, "zh-TW", "失業了", "{}", now + 1_000, CAP)
                 .await
                 .unwrap(),
-            Some(1)
+            Appended::Turn(1)
         );
     }
     assert!(store.conversation_delete("deleted").await.unwrap());

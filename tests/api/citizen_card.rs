@@ -189,7 +189,7 @@ async fn bad_cards_and_replayed_challenges_are_refused(backend: Backend) {
     for (cert, key, national_id, expected) in cases {
         // Failures from one address would lock it out after five; this
         // test is about why each card fails, not about the lockout.
-        app.db.execute("DELETE FROM auth_failures").await.unwrap();
+        app.db.execute("DELETE FROM attempt_windows").await.unwrap();
         let (challenge_id, challenge) = new_challenge(&app).await;
         let signed = card_signature(
             &format!("{cert}.cert.pem"),

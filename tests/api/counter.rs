@@ -123,7 +123,7 @@ async fn wrong_codes_lock_the_ticket_and_the_address(backend: Backend) {
 
     // Ten minutes later both work again; the ticket still works once.
     app.db
-        .execute("UPDATE auth_failures SET at_ms = at_ms - 600001")
+        .execute("UPDATE attempt_windows SET started_ms = started_ms - 600001")
         .await
         .unwrap();
     let response = bank.redeem_ticket(ticket_id, code).await.unwrap();
