@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use compact_jwt::crypto::{JweEcdhEsA256KWDecipher, JwsEs256Signer};
+use compact_jwt::crypto::JwsEs256Signer;
 use compact_jwt::jws::JwsBuilder;
 use compact_jwt::traits::{JwsSigner, JwsVerifier};
-use compact_jwt::{JweCompact, JwkKeySet, JwsCompact, JwsEs256Verifier};
+use compact_jwt::{JwkKeySet, JwsCompact, JwsEs256Verifier};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -76,7 +76,7 @@ pub struct ProviderClient {
 
 /// The private half of the key packages are encrypted to.
 enum Decipher {
-    Ec(JweEcdhEsA256KWDecipher),
+    Ec(p256::SecretKey),
     Rsa(Box<rsa::RsaPrivateKey>),
 }
 
@@ -95,7 +95,7 @@ impl ProviderClient {
             platform,
             issuer: issuer.trim_end_matches('/').to_owned(),
             signer: JwsEs256Signer::generate_es256().map_err(ClientError::Jose)?,
-            decipher: Decipher::Ec(JweEcdhEsA256KWDecipher::generate().map_err(ClientError::Jose)?),
+            decipher: Decipher::Ec(p256::SecretKey::random(&mut rand::rngs::OsRng)),
             http: reqwest::Client::new(),
         })
     }
@@ -134,9 +134,7 @@ impl ProviderClient {
 
     fn encryption_jwk(&self) -> Result<compact_jwt::Jwk, ClientError> {
         Ok(match &self.decipher {
-            Decipher::Ec(decipher) => {
-                EncryptionKey::jwk(&decipher.public_key().map_err(ClientError::Jose)?)
-            }
+            Decipher::Ec(key) => EncryptionKey::jwk(&key.public_key()),
             Decipher::Rsa(key) => {
                 use rsa::traits::PublicKeyParts;
                 compact_jwt::Jwk::RSA {
@@ -196,6 +194,17 @@ impl ProviderClient {
     /// As [`Self::begin`], but the parameters are pushed first (RFC 9126)
     /// and the browser carries only `client_id` and `request_uri`.
     pub async fn push(&self, scope: &str) -> Result<Begun, ClientError> {
+        self.push_for(scope, None).await
+    }
+
+    /// As [`Self::push`], bound to one citizen (`login_hint`, their ID
+    /// number): the platform lets no one else answer the request. The hint
+    /// travels only in the pushed body, never in the browser's address.
+    pub async fn push_for(
+        &self,
+        scope: &str,
+        login_hint: Option<&str>,
+    ) -> Result<Begun, ClientError> {
         let begun = self.begin(scope);
         let mut form: Vec<(String, String)> = reqwest::Url::parse(&begun.authorize_url)
             .map_err(|e| ClientError::Package(e.to_string()))?
@@ -207,6 +216,9 @@ impl ProviderClient {
             "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
         ));
         form.push(("client_assertion".into(), self.client_assertion()?));
+        if let Some(hint) = login_hint {
+            form.push(("login_hint".into(), hint.to_owned()));
+        }
         let mut url = self.platform.clone();
         url.set_path("/oauth/par");
         let response = self.http.post(url).form(&form).send().await?;
@@ -380,14 +392,8 @@ impl ProviderClient {
     /// The signed package inside the encryption (a compact JWS).
     pub fn decrypt(&self, jwe: &str) -> Result<String, ClientError> {
         let plain = match &self.decipher {
-            Decipher::Ec(decipher) => {
-                let compact: JweCompact = jwe.trim().parse().map_err(ClientError::Jose)?;
-                decipher
-                    .decipher(&compact)
-                    .map_err(ClientError::Jose)?
-                    .payload()
-                    .to_vec()
-            }
+            Decipher::Ec(key) => crate::services::ecdh_jwe::decrypt(key, jwe)
+                .map_err(|e| ClientError::Package(e.to_string()))?,
             Decipher::Rsa(key) => crate::services::rsa_jwe::decrypt(key, jwe)
                 .map_err(|e| ClientError::Package(e.to_string()))?,
         };

@@ -86,13 +86,15 @@ fn verifier_context(state_digest: &str) -> String {
 }
 
 /// Checks `datasets` (known, no duplicates), pushes an authorization request
-/// for them and keeps what the callback needs.
+/// for them (answerable only by the citizen `bound_to`, when named) and
+/// keeps what the callback needs.
 pub async fn ask(
     clients: &Clients,
     store: &dyn Store,
     sealer: &CredentialKey,
     registry: &crate::spec::DatasetRegistry,
     purpose: Purpose,
+    bound_to: Option<&str>,
     mut datasets: Vec<String>,
 ) -> Result<Asked, Problem> {
     datasets.sort();
@@ -110,7 +112,7 @@ pub async fn ask(
     }
     let begun = clients
         .serving(&purpose)
-        .push(&datasets.join(" "))
+        .push_for(&datasets.join(" "), bound_to)
         .await
         .map_err(|error| {
             tracing::warn!(%error, "the platform refused the assistant's request");
@@ -308,6 +310,7 @@ pub(super) async fn start(
         Purpose::Conversation {
             id: conversation.id,
         },
+        None,
         datasets,
     )
     .await?;

@@ -96,6 +96,9 @@ async fn ask_delegation(
             id: case.id.clone(),
             staff: staff.id.clone(),
         },
+        // Only the case's citizen may answer; anyone else is refused
+        // before a record is fetched.
+        Some(case.subject.as_str()),
         body.datasets,
     )
     .await?;

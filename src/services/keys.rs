@@ -3,11 +3,7 @@
 //! for ECDH-ES+A256KW, or RSA of at least 2048 bits for RSA-OAEP-256).
 
 use compact_jwt::compact::EcCurve;
-use compact_jwt::crypto::{JweA256GCMEncipher, JweEcdhEsA256KWEncipher};
-use compact_jwt::jwe::JweBuilder;
 use compact_jwt::{Jwk, JwsEs256Verifier};
-use crypto_glue::ecdh_p256::{EcdhP256FieldBytes, EcdhP256PublicKey, EcdhP256PublicSec1Point};
-use crypto_glue::traits::FromSec1Point;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -37,8 +33,8 @@ pub fn client_verifier(jwk: &Jwk) -> Result<JwsEs256Verifier, KeyError> {
 /// The key a provider's packages are encrypted to.
 #[derive(Debug, Clone)]
 pub enum EncryptionKey {
-    /// ECDH-ES+A256KW, via compact_jwt.
-    Ec(EcdhP256PublicKey),
+    /// ECDH-ES+A256KW with RFC 7518's Concat KDF.
+    Ec(p256::PublicKey),
     /// RSA-OAEP-256, for providers that hold only RSA keys.
     Rsa(rsa::RsaPublicKey),
 }
@@ -48,27 +44,20 @@ impl EncryptionKey {
     /// can read; `cty` names what it holds.
     pub fn encrypt(&self, payload: &[u8], cty: &str) -> Result<String, KeyError> {
         match self {
-            Self::Ec(public) => {
-                let jwe = JweBuilder::from(payload.to_vec())
-                    .set_cty(Some(cty))
-                    .build();
-                JweEcdhEsA256KWEncipher::generate_ephemeral(*public)
-                    .and_then(|encipherer| encipherer.encipher::<JweA256GCMEncipher>(&jwe))
-                    .map(|compact| compact.to_string())
-                    .map_err(|e| KeyError::Encrypt(format!("{e:?}")))
-            }
+            Self::Ec(public) => super::ecdh_jwe::encrypt(public, payload, cty)
+                .map_err(|e| KeyError::Encrypt(e.to_string())),
             Self::Rsa(public) => super::rsa_jwe::encrypt(public, payload, cty)
                 .map_err(|e| KeyError::Encrypt(e.to_string())),
         }
     }
 
     /// As a JWK, for a provider describing its own key.
-    pub fn jwk(public_key: &EcdhP256PublicKey) -> Jwk {
-        let point = EcdhP256PublicSec1Point::from(*public_key);
+    pub fn jwk(public_key: &p256::PublicKey) -> Jwk {
+        let (x, y) = super::ecdh_jwe::coordinates(public_key);
         Jwk::EC {
             crv: EcCurve::P256,
-            x: point.x().map(|x| x.to_vec()).unwrap_or_default(),
-            y: point.y().map(|y| y.to_vec()).unwrap_or_default(),
+            x,
+            y,
             alg: None,
             use_: None,
             kid: None,
@@ -96,16 +85,7 @@ pub fn encryption_key(jwk: &Jwk) -> Result<EncryptionKey, KeyError> {
             return Ok(EncryptionKey::Rsa(public));
         }
     };
-    let mut field_x = EcdhP256FieldBytes::default();
-    let mut field_y = EcdhP256FieldBytes::default();
-    if x.len() != field_x.len() || y.len() != field_y.len() {
-        return Err(KeyError::BadPoint);
-    }
-    field_x.copy_from_slice(x);
-    field_y.copy_from_slice(y);
-    let point = EcdhP256PublicSec1Point::from_affine_coordinates(&field_x, &field_y, false);
-    EcdhP256PublicKey::from_sec1_point(&point)
-        .into_option()
+    super::ecdh_jwe::public_key(x, y)
         .map(EncryptionKey::Ec)
-        .ok_or(KeyError::BadPoint)
+        .map_err(|_| KeyError::BadPoint)
 }

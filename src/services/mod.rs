@@ -6,6 +6,7 @@
 //! `active` → `suspended`; only an active provider is served anywhere.
 
 pub(crate) mod http;
+pub mod ecdh_jwe;
 mod keys;
 pub mod rsa_jwe;
 

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{REQUEST_TTL_MS, TransferApi, scope};
 use crate::clock;
+use crate::ids::NationalId;
 use crate::http::{Problem, Query};
 use crate::store::AuthRequestRow;
 
@@ -31,6 +32,9 @@ pub(super) struct AuthorizeParams {
     state: Option<String>,
     code_challenge: Option<String>,
     code_challenge_method: Option<String>,
+    /// Only in a pushed request: the ID number of the one citizen who may
+    /// answer it (a social worker's request for their case's citizen).
+    login_hint: Option<String>,
 }
 
 /// Where the citizen's browser goes back to with an answer.
@@ -182,6 +186,7 @@ pub(super) async fn authorize(
         .clone()
         .ok_or_else(|| Problem::bad_request("client_id is missing"))?;
     let client_id = client_id.as_str();
+    let front_channel_hint = params.login_hint.is_some();
     let params = match &params.request_uri {
         Some(request_uri) => pushed(&api, client_id, request_uri).await?,
         None => params,
@@ -239,6 +244,21 @@ pub(super) async fn authorize(
             );
         }
     };
+    // An ID number in the browser's address would end up in its history
+    // and in logs along the way: a binding comes only by the back channel.
+    if front_channel_hint {
+        return refuse(
+            "invalid_request",
+            "login_hint is accepted only in a pushed authorization request",
+        );
+    }
+    let bound_to = match params.login_hint.as_deref().map(str::trim) {
+        None => None,
+        Some(hint) => match NationalId::parse(hint) {
+            Ok(subject) => Some(subject.to_string()),
+            Err(_) => return refuse("invalid_request", "login_hint is not an ID number"),
+        },
+    };
     let scope = match scope::parse(
         params.scope.as_deref().unwrap_or(""),
         &provider.registration,
@@ -254,7 +274,9 @@ pub(super) async fn authorize(
         scope: serde_json::to_string(&scope).map_err(|e| Problem::internal(&e))?,
         state,
         code_challenge: challenge,
-        subject: None,
+        // Bound to its citizen now, so that nobody else can claim it and
+        // nothing is fetched for them.
+        subject: bound_to,
         stage: "pending".into(),
         package_id: None,
         created_ms: now,

@@ -47,6 +47,16 @@ async fn claim(
         .map_err(|e| Problem::internal(&e))?
         .filter(|row| row.expires_ms > clock::now_ms())
         .ok_or_else(not_found)?;
+    if row
+        .subject
+        .as_deref()
+        .is_some_and(|bound| bound != session.subject.as_str())
+    {
+        // Refused before anything is fetched: nothing to undo.
+        return Err(Problem::forbidden(
+            "this request was made for another citizen; nothing has been shared",
+        ));
+    }
     let mine = api
         .store
         .auth_request_claim(id, session.subject.as_str())

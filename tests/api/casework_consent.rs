@@ -7,12 +7,16 @@ use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
 use crate::assistant_consent::{LAID_OFF, citizen, consent_as};
-use crate::helpers::{OPERATOR_TOKEN, TestApp, spawn_app};
+use crate::helpers::{OPERATOR_TOKEN, TestApp, on_both_stores, spawn_app};
 use crate::session::{get_with_cookie, post_with_cookie};
-use crate::transfer::substantial;
+use crate::transfer::{open_consent, substantial};
 
 const WORKER: &str = "U195081948";
 const SUPERVISOR: &str = "A190313126";
+/// A citizen who is not the case's.
+const BYSTANDER: &str = "B184750374";
+
+on_both_stores!(another_citizen_cannot_answer_a_delegation_and_nothing_is_fetched);
 
 async fn add_staff(app: &TestApp, id: &str, national_id: &str, role: &str) {
     let response = app
@@ -202,4 +206,83 @@ async fn a_case_goes_from_delegated_consent_to_referral_with_every_access_in_the
         .unwrap();
     assert!(revoked.status().is_success());
     assert_eq!(analysis(&app, &case, &worker).await.status(), 403);
+}
+
+/// A worker's request names the case's citizen; anyone else who opens the
+/// link is refused on the consent screen itself, before the first
+/// confirmation fetches anything, and leaves no consent behind.
+async fn another_citizen_cannot_answer_a_delegation_and_nothing_is_fetched(backend: Backend) {
+    let app = spawn_app(backend).await;
+    add_staff(&app, "sw-lin", WORKER, "social_worker").await;
+    let worker = substantial(&app, &citizen(WORKER)).await;
+    let opened: Value = post_with_cookie(
+        &app,
+        "/api/cases",
+        &worker,
+        json!({"national_id": LAID_OFF, "summary": "被資遣，想知道可以領哪些補助"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let case = opened["case"]["id"].as_str().unwrap().to_owned();
+    let asked: Value = post_with_cookie(
+        &app,
+        &format!("/api/cases/{case}/consent"),
+        &worker,
+        json!({"datasets": ["labor.insurance_history"]}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let authorize_url = asked["authorize_url"].as_str().unwrap();
+    // The binding travels in the pushed request, not in the link.
+    assert!(!authorize_url.contains(LAID_OFF), "{authorize_url}");
+
+    let bystander = substantial(&app, &citizen(BYSTANDER)).await;
+    let request = open_consent(&app.url(authorize_url)).await;
+    let shown = get_with_cookie(&app, &format!("/api/consent/{request}"), &bystander).await;
+    assert_eq!(shown.status(), 403);
+    let shown: Value = shown.json().await.unwrap();
+    assert!(
+        shown["detail"]
+            .as_str()
+            .unwrap()
+            .contains("another citizen"),
+        "{shown}"
+    );
+    let confirmed = post_with_cookie(
+        &app,
+        &format!("/api/consent/{request}/download"),
+        &bystander,
+        json!({"datasets": ["labor.insurance_history"]}),
+    )
+    .await;
+    assert_eq!(confirmed.status(), 403);
+    let sent = post_with_cookie(
+        &app,
+        &format!("/api/consent/{request}/send"),
+        &bystander,
+        json!({"standing_days": 30}),
+    )
+    .await;
+    assert_eq!(sent.status(), 403);
+
+    for subject in [BYSTANDER, LAID_OFF] {
+        let fetched: Vec<Value> = app
+            .trail(subject)
+            .await
+            .into_iter()
+            .filter(|e| e["dataset"] == "labor.insurance_history")
+            .collect();
+        assert!(fetched.is_empty(), "{subject}: {fetched:?}");
+    }
+    assert_eq!(app.db.count("SELECT COUNT(*) FROM consents").await, 0);
+    assert_eq!(app.db.count("SELECT COUNT(*) FROM cloud_packages").await, 0);
+
+    // The case's own citizen still can answer it.
+    let laid_off = substantial(&app, &citizen(LAID_OFF)).await;
+    let shown = get_with_cookie(&app, &format!("/api/consent/{request}"), &laid_off).await;
+    assert_eq!(shown.status(), 200);
 }

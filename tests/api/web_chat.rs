@@ -164,3 +164,41 @@ async fn pages_carry_their_guards_and_speak_english_on_request() {
     let conversations = app.db.count("SELECT COUNT(*) FROM conversations").await;
     assert_eq!(conversations, 0, "nothing was created");
 }
+
+/// A conversation id from the address bar stays one path segment: a link
+/// like `/?conversation=../me/trail` cannot steer the page's requests to
+/// another endpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversation_id_in_the_address_cannot_reach_another_endpoint() {
+    let (app, origin) = spawn_app_for_browser(Backend::Sqlite).await;
+    let browser = Browser::start(&origin).await;
+    browser.open("/?conversation=..%2Fme%2Ftrail").await;
+    let mut requested: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        let names = browser
+            .client
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => e.name)",
+                vec![],
+            )
+            .await
+            .unwrap();
+        requested = serde_json::from_value(names).unwrap();
+        if requested.iter().any(|url| url.contains("/api/")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        requested
+            .iter()
+            .any(|url| url.ends_with("/api/conversations/..%2Fme%2Ftrail")),
+        "{requested:?}"
+    );
+    assert!(
+        !requested.iter().any(|url| url.contains("/api/me")),
+        "{requested:?}"
+    );
+    browser.close().await;
+    drop(app);
+}

@@ -8,6 +8,10 @@ const question = document.getElementById("question");
 const restart = document.getElementById("restart");
 const forget = document.getElementById("forget");
 let conversationId = new URLSearchParams(location.search).get("conversation");
+// The id comes from the address bar: encoded, it stays one path segment
+// and cannot steer a request to another endpoint ("../me/trail").
+const conversationPath = (suffix = "") =>
+  `/api/conversations/${encodeURIComponent(conversationId)}${suffix}`;
 
 const VERDICT = {
   eligible: ["badge eligible", T.verdict_eligible],
@@ -104,7 +108,7 @@ function renderReply(questionText, reply) {
 async function share(datasets, button) {
   button.disabled = true;
   try {
-    const asked = await api("POST", `/api/conversations/${conversationId}/consent`, { datasets });
+    const asked = await api("POST", conversationPath("/consent"), { datasets });
     location.assign(asked.authorize_url);
   } catch (error) {
     say(T.chat_error + error.message, true);
@@ -124,7 +128,7 @@ async function send(text) {
   for (let attempt = 0; attempt < 40; attempt += 1) {
     try {
       if (conversationId) {
-        return await api("POST", `/api/conversations/${conversationId}/messages`, { text });
+        return await api("POST", conversationPath("/messages"), { text });
       }
       const created = await api("POST", "/api/conversations", { text });
       started(created.id);
@@ -158,7 +162,7 @@ form.addEventListener("submit", async (event) => {
 restart.addEventListener("click", () => location.assign("/"));
 forget.addEventListener("click", async () => {
   try {
-    await api("DELETE", `/api/conversations/${conversationId}`);
+    await api("DELETE", conversationPath());
     location.assign("/");
   } catch (error) {
     say(T.chat_error + error.message, true);
@@ -168,7 +172,7 @@ forget.addEventListener("click", async () => {
 async function resume() {
   if (!conversationId) return;
   try {
-    const shown = await api("GET", `/api/conversations/${conversationId}`);
+    const shown = await api("GET", conversationPath());
     started(conversationId);
     for (const turn of shown.turns) renderReply(turn.question, turn.reply);
   } catch (error) {

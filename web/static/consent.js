@@ -39,7 +39,7 @@ async function stepUp() {
 async function load() {
   let request;
   try {
-    request = await api("GET", `/api/consent/${requestId}`);
+    request = await api("GET", `/api/consent/${encodeURIComponent(requestId)}`);
   } catch (error) {
     if (error.status === 401) {
       show("login");
@@ -100,7 +100,7 @@ document.getElementById("first").addEventListener("submit", async (event) => {
   event.preventDefault();
   const datasets = [...document.querySelectorAll('input[name="dataset"]:checked')].map((i) => i.value);
   try {
-    const downloaded = await api("POST", `/api/consent/${requestId}/download`, { datasets });
+    const downloaded = await api("POST", `/api/consent/${encodeURIComponent(requestId)}/download`, { datasets });
     document.getElementById("report").replaceChildren(...downloaded.items.map((item) =>
       el("li", { "data-status": item.status },
         `${item.dataset}：${item.status === "fetched" ? T.consent_fetched : T.consent_failed}`)));
@@ -116,7 +116,7 @@ document.getElementById("second").addEventListener("submit", async (event) => {
   event.preventDefault();
   const days = document.getElementById("standing_days").value;
   try {
-    const sent = await api("POST", `/api/consent/${requestId}/send`, days ? { standing_days: Number(days) } : {});
+    const sent = await api("POST", `/api/consent/${encodeURIComponent(requestId)}/send`, days ? { standing_days: Number(days) } : {});
     location.assign(sent.redirect_to);
   } catch (error) {
     say(error.message, true);
@@ -125,7 +125,7 @@ document.getElementById("second").addEventListener("submit", async (event) => {
 
 document.getElementById("deny").addEventListener("click", async () => {
   try {
-    const denied = await api("POST", `/api/consent/${requestId}/deny`);
+    const denied = await api("POST", `/api/consent/${encodeURIComponent(requestId)}/deny`);
     location.assign(denied.redirect_to);
   } catch (error) {
     say(error.message, true);
