@@ -240,14 +240,15 @@ pub struct CardTrustArgs {
 /// not at all (slowloris), and a cap on how many are served at once.
 #[derive(Debug, Clone, Args)]
 pub struct ConnectionArgs {
-    /// Seconds a client has to send a request's headers; an idle
-    /// keep-alive connection is closed after as long.
+    /// Seconds a client has to send a request's headers, from the
+    /// connection's opening or the first byte of a later request on it.
     #[arg(long, env = "NAVIGATOR_HEADER_READ_TIMEOUT_SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub header_read_timeout_secs: u64,
     /// Seconds a read or a write may make no progress before the
-    /// connection is closed (a client that stops reading its answer, or
-    /// stops sending its body). Keep it above the 30 s request limit.
+    /// connection is closed: an idle keep-alive connection, a client that
+    /// stops reading its answer or sending its body. Keep it above the
+    /// 30 s request limit, and above a load balancer's idle timeout.
     #[arg(long, env = "NAVIGATOR_IDLE_TIMEOUT_SECS", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout_secs: u64,

@@ -1,11 +1,26 @@
-//! A socket that gives up on a peer that stops: a read or a write that
-//! stays pending for `limit` fails with `TimedOut`, which ends the
-//! connection. Catches the client that never reads its answer, or stops
-//! sending its body, which the header timeout does not.
+//! A socket that gives up on a peer that stops, with two clocks:
+//!
+//! - the head clock: a request's headers must all arrive within
+//!   `header_limit` of the connection opening, or of the first byte of a
+//!   later request on it (slowloris sends half a request line, then
+//!   nothing);
+//! - the idle clock: a read or a write that stays pending for
+//!   `idle_limit` ends the connection (an idle keep-alive connection, a
+//!   client that stops reading its answer or sending its body).
+//!
+//! Hyper's own header timeout starts again as soon as a response is sent,
+//! so it doubles as a keep-alive limit; a client (or load balancer) that
+//! reused a connection after exactly that long then found it closed under
+//! its request. Here keep-alive waits the idle limit instead.
+//!
+//! [`Phase`] is shared with the connection's service, which tells it when
+//! a request's headers have arrived and when its answer is ready.
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -13,23 +28,92 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Sleep;
 
-pub(super) struct Idle {
+const AWAITING_HEAD: u8 = 0;
+const IN_REQUEST: u8 = 1;
+const BETWEEN_REQUESTS: u8 = 2;
+
+/// Where the connection is in its request cycle.
+#[derive(Clone)]
+pub(super) struct Phase(Arc<AtomicU8>);
+
+impl Phase {
+    /// A new connection owes its first request's headers.
+    fn new() -> Self {
+        Self(Arc::new(AtomicU8::new(AWAITING_HEAD)))
+    }
+
+    /// The service has the request: its headers arrived.
+    pub(super) fn request_started(&self) {
+        self.0.store(IN_REQUEST, Ordering::Release);
+    }
+
+    /// The answer is ready: the connection may now idle.
+    pub(super) fn request_answered(&self) {
+        self.0.store(BETWEEN_REQUESTS, Ordering::Release);
+    }
+
+    /// Bytes arrived: between requests, they begin a new request's head.
+    /// True when they did.
+    fn bytes_arrived(&self) -> bool {
+        self.0
+            .compare_exchange(
+                BETWEEN_REQUESTS,
+                AWAITING_HEAD,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+    }
+
+    fn awaiting_head(&self) -> bool {
+        self.0.load(Ordering::Acquire) == AWAITING_HEAD
+    }
+}
+
+pub(super) struct Guarded {
     socket: TcpStream,
-    limit: Duration,
+    phase: Phase,
+    header_limit: Duration,
+    idle_limit: Duration,
+    /// Running while a request's head is awaited.
+    head: Option<Pin<Box<Sleep>>>,
     /// Running while a read is pending; cleared when one completes.
     reading: Option<Pin<Box<Sleep>>>,
     /// The same for writes (flushes and shutdown included).
     writing: Option<Pin<Box<Sleep>>>,
 }
 
-impl Idle {
-    pub(super) fn new(socket: TcpStream, limit: Duration) -> Self {
-        Self {
+impl Guarded {
+    /// The socket, and the phase its service reports to.
+    pub(super) fn new(
+        socket: TcpStream,
+        header_limit: Duration,
+        idle_limit: Duration,
+    ) -> (Self, Phase) {
+        let phase = Phase::new();
+        let guarded = Self {
             socket,
-            limit,
+            phase: phase.clone(),
+            header_limit,
+            idle_limit,
+            head: Some(Box::pin(tokio::time::sleep(header_limit))),
             reading: None,
             writing: None,
+        };
+        (guarded, phase)
+    }
+
+    /// Whether the awaited head is late (starting or stopping its clock).
+    fn head_late(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.phase.awaiting_head() {
+            self.head = None;
+            return false;
         }
+        let limit = self.header_limit;
+        let clock = self
+            .head
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        clock.as_mut().poll(cx).is_ready()
     }
 }
 
@@ -52,19 +136,27 @@ fn watch<T>(
     }
 }
 
-impl AsyncRead for Idle {
+impl AsyncRead for Guarded {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        let before = buf.filled().len();
         let polled = Pin::new(&mut this.socket).poll_read(cx, buf);
-        watch(&mut this.reading, this.limit, cx, polled)
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            if this.phase.bytes_arrived() {
+                this.head = None;
+            }
+        } else if polled.is_pending() && this.head_late(cx) {
+            return Poll::Ready(Err(io::ErrorKind::TimedOut.into()));
+        }
+        watch(&mut this.reading, this.idle_limit, cx, polled)
     }
 }
 
-impl AsyncWrite for Idle {
+impl AsyncWrite for Guarded {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -72,7 +164,7 @@ impl AsyncWrite for Idle {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.socket).poll_write(cx, buf);
-        watch(&mut this.writing, this.limit, cx, polled)
+        watch(&mut this.writing, this.idle_limit, cx, polled)
     }
 
     fn poll_write_vectored(
@@ -82,7 +174,7 @@ impl AsyncWrite for Idle {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.socket).poll_write_vectored(cx, bufs);
-        watch(&mut this.writing, this.limit, cx, polled)
+        watch(&mut this.writing, this.idle_limit, cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -92,12 +184,12 @@ impl AsyncWrite for Idle {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.socket).poll_flush(cx);
-        watch(&mut this.writing, this.limit, cx, polled)
+        watch(&mut this.writing, this.idle_limit, cx, polled)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.socket).poll_shutdown(cx);
-        watch(&mut this.writing, this.limit, cx, polled)
+        watch(&mut this.writing, this.idle_limit, cx, polled)
     }
 }

@@ -1,8 +1,8 @@
 //! Serving connections, with the limits `axum::serve` does not set: a
-//! client has `header_read_timeout` to send a request's headers (an idle
-//! keep-alive connection is closed after as long), a read or write that
-//! makes no progress for `idle_timeout` ends the connection, and at most
-//! `max_connections` are served at once. Two hundred connections that
+//! client has `header_read_timeout` to send a request's headers, a read
+//! or write that makes no progress for `idle_timeout` (an idle keep-alive
+//! connection included) ends the connection ([`super::idle`]), and at
+//! most `max_connections` are served at once. Two hundred connections that
 //! sent half a request line once stayed open for minutes.
 //!
 //! Over the cap the server stops accepting: new connections wait in the
@@ -18,13 +18,13 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tower::ServiceExt;
 
-use super::idle::Idle;
+use super::idle::Guarded;
 use crate::config::ConnectionArgs;
 
 const WARN_EVERY: Duration = Duration::from_secs(60);
@@ -93,16 +93,24 @@ async fn connection(
     (mut stopping, open): (watch::Receiver<()>, watch::Receiver<()>),
     permit: OwnedSemaphorePermit,
 ) {
-    let io = TokioIo::new(Idle::new(stream, limits.idle_timeout()));
-    let service = router.map_request(move |mut request: hyper::Request<Incoming>| {
-        request.extensions_mut().insert(ConnectInfo(peer));
-        request.map(axum::body::Body::new)
-    });
+    let (socket, phase) = Guarded::new(stream, limits.header_read_timeout(), limits.idle_timeout());
+    let answered = phase.clone();
+    let service = router
+        .map_request(move |mut request: hyper::Request<Incoming>| {
+            phase.request_started();
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request.map(axum::body::Body::new)
+        })
+        .map_response(move |response| {
+            answered.request_answered();
+            response
+        });
+    // The head and keep-alive clocks are `Guarded`'s; hyper's own header
+    // timeout (which would also cut keep-alive short) stays off.
     let connection = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout())
+        .header_read_timeout(None)
         .keep_alive(true)
-        .serve_connection(io, TowerToHyperService::new(service));
+        .serve_connection(TokioIo::new(socket), TowerToHyperService::new(service));
     let mut connection = std::pin::pin!(connection);
     let ended = tokio::select! {
         ended = connection.as_mut() => ended,
