@@ -6,6 +6,7 @@
 mod casework;
 mod casework_sql;
 mod catalog;
+mod catalog_review;
 mod ceremony;
 mod conversation;
 mod delegation;
@@ -22,7 +23,8 @@ use serde::Serialize;
 use crate::audit::{ChainPoint, Entry, NewEntry, PurgeReport};
 
 pub use casework::{CaseNoteRow, CaseRow, CaseworkStore, ReferralRow, StaffRow};
-pub use catalog::{CatalogRow, CatalogStore};
+pub use catalog::{AgencyCredential, CatalogRow, CatalogStore};
+pub use catalog_review::{CatalogReviewStore, ProposalRow};
 pub use ceremony::{CeremonyStore, ChallengeRow, PasskeyRow};
 pub use conversation::{ConversationRecordRow, ConversationRow, ConversationStore, TurnRow};
 pub use delegation::{DelegationRow, DelegationStore};
@@ -96,6 +98,7 @@ pub struct TotpRow {
 pub trait Store:
     CaseworkStore
     + CatalogStore
+    + CatalogReviewStore
     + CeremonyStore
     + ConversationStore
     + DelegationStore
