@@ -229,6 +229,7 @@ impl Application {
                 tables: Arc::new(Catalog::embedded()?.tables),
                 audit: audit.clone(),
                 operator: operator.clone(),
+                rules: catalog::work::RuleWork::for_this_machine(),
             }))
             .merge(services::router(
                 store.clone(),

@@ -13,6 +13,9 @@ struct Entry {
     name: Localised,
     hours: Localised,
     kinds: Vec<CrisisKind>,
+    /// The catalogue service of this line, if there is one.
+    #[serde(default)]
+    service: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,23 +47,34 @@ impl Hotlines {
         })
     }
 
-    /// The lines for a kind of crisis, in the file's order; for a crisis of
-    /// unknown kind, those for suicide and immediate danger.
-    pub fn for_crisis(&self, kind: Option<CrisisKind>, language: Language) -> Vec<Hotline> {
-        let wanted = |entry: &Entry| match kind {
+    /// The entries for a kind of crisis, in the file's order; for a crisis
+    /// of unknown kind, those for suicide and immediate danger.
+    fn wanted(&self, kind: Option<CrisisKind>) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(move |entry| match kind {
             Some(kind) => entry.kinds.contains(&kind),
             None => entry
                 .kinds
                 .iter()
                 .any(|k| matches!(k, CrisisKind::Suicide | CrisisKind::ImmediateDanger)),
-        };
+        })
+    }
+
+    /// The catalogue services of the lines for a kind of crisis, in the
+    /// file's order: the only services a crisis ranks first.
+    pub fn services_for(&self, kind: Option<CrisisKind>) -> Vec<String> {
+        self.wanted(kind)
+            .filter_map(|entry| entry.service.clone())
+            .collect()
+    }
+
+    /// The lines for a kind of crisis, in the file's order; for a crisis of
+    /// unknown kind, those for suicide and immediate danger.
+    pub fn for_crisis(&self, kind: Option<CrisisKind>, language: Language) -> Vec<Hotline> {
         let pick = |text: &Localised| match language {
             Language::ZhTw => text.zh_tw.clone(),
             Language::En => text.en.clone(),
         };
-        self.entries
-            .iter()
-            .filter(|e| wanted(e))
+        self.wanted(kind)
             .map(|e| Hotline {
                 number: e.number.clone(),
                 name: pick(&e.name),

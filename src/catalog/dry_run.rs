@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use time::Date;
 
 use super::http::{Agency, CatalogApi, problems_of};
+use super::review;
 use super::rules::{RuleEngine, Verdict};
 use super::validate::TEST_DATE;
 use super::{Catalog, Service, Tables};
@@ -161,6 +162,9 @@ pub fn run_tests(
 struct DryRun {
     valid: bool,
     exists: bool,
+    /// Why publishing it would wait for an operator's review; empty when
+    /// it would be published at once.
+    review: Vec<String>,
     /// The service as read; null when the text is not one.
     service: Option<Service>,
     problems: Vec<String>,
@@ -174,6 +178,10 @@ struct DryRun {
 #[derive(utoipa::ToSchema)]
 struct Mine {
     agency: String,
+    /// The kind of provider the agency is: its services' `provider_type`.
+    provider_type: String,
+    /// The prefixes its new services' ids may have.
+    namespaces: Vec<String>,
     services: Vec<MineEntry>,
 }
 
@@ -184,6 +192,12 @@ struct MineEntry {
     service: Service,
     /// The service as YAML, in the catalogue files' field order.
     yaml: String,
+    /// `published`, or `pending`: new and not public until reviewed.
+    review: String,
+    /// The version waiting for review, if any: `service`, `yaml` and
+    /// `reasons`.
+    #[schema(value_type = Option<Object>)]
+    pending: Option<Value>,
 }
 
 /// The dry run: the checks a `POST` or `PUT` of the service would pass
@@ -223,19 +237,57 @@ pub(super) async fn validate(
         .catalog_get(&service.id)
         .await
         .map_err(|e| Problem::internal(&e))?;
-    let problems = match &existing {
+    let proposed = api
+        .store
+        .proposal_get(&service.id)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let owner = existing
+        .as_ref()
+        .map(|row| row.agency.clone())
+        .or_else(|| proposed.as_ref().map(|row| row.agency.clone()));
+    let problems = match &owner {
         // The same refusal a PUT would meet, as a problem of the text.
-        Some(row) if row.agency != agency => vec![format!(
-            "{}: is maintained by {}, not by {agency}",
-            service.id, row.agency
+        Some(owner) if *owner != agency.id => vec![format!(
+            "{}: is maintained by {owner}, not by {}",
+            service.id, agency.id
         )],
-        _ => problems_of(&api, &agency, &service).await?,
+        _ => {
+            // The refusals a POST or PUT would meet first, then validation.
+            let mut problems: Vec<String> = owner
+                .is_none()
+                .then(|| agency.may_create(&service.id).err())
+                .flatten()
+                .into_iter()
+                .chain(agency.may_publish(&service).err())
+                .map(|refused| refused.to_string())
+                .collect();
+            problems.extend(problems_of(&api, &agency.id, &service).await?);
+            problems
+        }
+    };
+    // What publishing it would lead to: review, and why.
+    let review = match &existing {
+        Some(row) => {
+            let published: Service =
+                serde_json::from_str(&row.service).map_err(|e| Problem::internal(&e))?;
+            review::risks(&published, &service)
+        }
+        None => vec![review::NEW_SERVICE.to_owned()],
+    };
+    let tests = {
+        let (service, tables, registry) =
+            (service.clone(), api.tables.clone(), api.registry.clone());
+        api.rules
+            .run(move || run_tests(&service, &tables, &registry))
+            .await?
     };
     Ok(axum::Json(json!({
         "valid": problems.is_empty(),
-        "exists": existing.is_some(),
+        "exists": owner.is_some(),
+        "review": review,
         "errors": locate(&service, &problems),
-        "tests": run_tests(&service, &api.tables, &api.registry),
+        "tests": tests,
         "problems": problems,
         "service": service,
     })))
@@ -253,19 +305,57 @@ pub(super) async fn mine(
     Agency(agency): Agency,
     State(api): State<CatalogApi>,
 ) -> Result<axum::Json<Value>, Problem> {
-    let rows = api
+    let published = api
         .store
         .catalog_all()
         .await
         .map_err(|e| Problem::internal(&e))?;
-    let mut services = Vec::new();
-    for row in rows.into_iter().filter(|row| row.agency == agency) {
-        let service: Service =
-            serde_json::from_str(&row.service).map_err(|e| Problem::internal(&e))?;
+    let proposals = api
+        .store
+        .proposals_all()
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let entry = |text: &str| -> Result<(Service, String), Problem> {
+        let service: Service = serde_json::from_str(text).map_err(|e| Problem::internal(&e))?;
         let yaml = serde_yaml_ng::to_string(&service).map_err(|e| Problem::internal(&e))?;
-        services.push(json!({"id": service.id, "service": service, "yaml": yaml}));
+        Ok((service, yaml))
+    };
+    let waiting = |id: &str| -> Result<Option<Value>, Problem> {
+        let Some(row) = proposals.iter().find(|p| p.id == id) else {
+            return Ok(None);
+        };
+        let (service, yaml) = entry(&row.service)?;
+        let reasons: Vec<String> =
+            serde_json::from_str(&row.reasons).map_err(|e| Problem::internal(&e))?;
+        Ok(Some(
+            json!({"service": service, "yaml": yaml, "reasons": reasons}),
+        ))
+    };
+    let mut services = Vec::new();
+    for row in published.iter().filter(|row| row.agency == agency.id) {
+        let (service, yaml) = entry(&row.service)?;
+        services.push(json!({
+            "id": service.id, "service": service, "yaml": yaml,
+            "review": "published", "pending": waiting(&row.id)?,
+        }));
     }
-    Ok(axum::Json(json!({"agency": agency, "services": services})))
+    for row in proposals
+        .iter()
+        .filter(|row| row.agency == agency.id && !published.iter().any(|p| p.id == row.id))
+    {
+        let pending = waiting(&row.id)?;
+        let (service, yaml) = entry(&row.service)?;
+        services.push(json!({
+            "id": service.id, "service": service, "yaml": yaml,
+            "review": "pending", "pending": pending,
+        }));
+    }
+    Ok(axum::Json(json!({
+        "agency": agency.id,
+        "provider_type": agency.kind.as_str(),
+        "namespaces": agency.namespaces,
+        "services": services,
+    })))
 }
 
 #[cfg(test)]

@@ -1,18 +1,23 @@
-//! The catalogue API. Anyone may read it; an agency, with the token an
-//! operator issued it, may add, replace and remove its own services, and
-//! every change passes the same validation as `navigator catalog
-//! validate` (parse, fields, types, the service's own tests) before
-//! anything is stored.
+//! The catalogue API. Anyone may read what is published; an agency, with
+//! the token an operator issued it, may add, replace and remove its own
+//! services, and every change passes the same validation as `navigator
+//! catalog validate` (parse, fields, types, cost, the service's own tests)
+//! before anything is stored. A new service, and a risky change to a
+//! published one ([`super::review`]), wait for an operator's approval
+//! ([`super::review_http`]); the published version serves meanwhile.
 //!
-//! - `GET /api/catalog/services`, `GET /api/catalog/services/{id}`
-//! - `POST /api/catalog/services` (agency) → 201; 409 if the id is taken
-//! - `PUT /api/catalog/services/{id}`, `DELETE /api/catalog/services/{id}`
-//!   (agency) → 403 for another agency's service
+//! - `GET /api/catalog/services`, `GET /api/catalog/services/{id}`: published
+//! - `POST /api/catalog/services` (agency) → 201, pending review; 409 if the
+//!   id is taken; 403 outside the agency's namespaces or for a
+//!   `provider_type` that is not the agency's ([`super::agencies`])
+//! - `PUT /api/catalog/services/{id}` (agency) → 200 published, or 202
+//!   pending review; `DELETE /api/catalog/services/{id}` (agency) → 204;
+//!   403 for another agency's service
 //! - `POST /api/catalog/validate` (agency): a dry run of a change, the
 //!   service as YAML or JSON → each problem at its condition or test and
 //!   every rule test's result; nothing stored ([`super::dry_run`])
-//! - `GET /api/catalog/mine` (agency): the calling agency and its services
-//! - `POST /api/admin/agencies/{agency}/token` (operator) → a new token
+//! - `GET /api/catalog/mine` (agency): the calling agency and its services,
+//!   with what waits for review
 
 use std::sync::Arc;
 
@@ -23,16 +28,18 @@ use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::dry_run;
+use super::agencies::{AgencyError, AgencyProfile};
 use super::validate::validate_service;
+use super::work::{RuleWork, WorkError};
 use super::{Catalog, Service, Tables};
+use super::{dry_run, review, review_http};
 use crate::audit::{AuditLog, NewEntry, Outcome};
 use crate::clock;
-use crate::http::{Json, Operator, OperatorToken, Path, Problem};
+use crate::http::{Json, OperatorToken, Path, Problem};
 use crate::needs::NeedRegistry;
 use crate::secrets::digest;
 use crate::spec::DatasetRegistry;
-use crate::store::{CatalogRow, Store};
+use crate::store::{CatalogRow, ProposalRow, Store};
 
 #[derive(Clone, FromRef)]
 pub struct CatalogApi {
@@ -42,6 +49,18 @@ pub struct CatalogApi {
     pub tables: Arc<Tables>,
     pub audit: AuditLog,
     pub operator: OperatorToken,
+    /// Where validation and rule tests run: off the async workers.
+    pub rules: RuleWork,
+}
+
+impl From<WorkError> for Problem {
+    fn from(error: WorkError) -> Self {
+        match error {
+            WorkError::Busy => Problem::service_unavailable(error.to_string()).retry_after(5),
+            WorkError::TooLong(_) => Problem::service_unavailable(error.to_string()),
+            WorkError::Failed(_) => Problem::internal(&error),
+        }
+    }
 }
 
 pub fn router(api: CatalogApi) -> OpenApiRouter {
@@ -50,8 +69,20 @@ pub fn router(api: CatalogApi) -> OpenApiRouter {
         .routes(routes!(show, replace, remove))
         .routes(routes!(dry_run::validate))
         .routes(routes!(dry_run::mine))
-        .routes(routes!(issue_token))
+        .merge(review_http::routes())
         .with_state(api)
+}
+
+impl From<AgencyError> for Problem {
+    fn from(error: AgencyError) -> Self {
+        match error {
+            AgencyError::MalformedId { .. } => Problem::bad_request(error.to_string()),
+            AgencyError::NotItsNamespace { .. } | AgencyError::NotItsKind { .. } => {
+                Problem::forbidden(error.to_string())
+                    .typed("/problems/catalog-not-yours", "Not the agency's to publish")
+            }
+        }
+    }
 }
 
 /// A service with the agency that maintains it, as every answer here
@@ -63,16 +94,8 @@ pub(super) struct CatalogEntry {
     service: Service,
 }
 
-/// A new agency token, shown once.
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
-struct IssuedToken {
-    agency: String,
-    token: String,
-}
-
 /// The agency a request's bearer token belongs to.
-pub struct Agency(pub String);
+pub struct Agency(pub AgencyProfile);
 
 impl<S> FromRequestParts<S> for Agency
 where
@@ -94,7 +117,12 @@ where
             .agency_by_token(&digest(token.trim()))
             .await
             .map_err(|e| Problem::internal(&e))?
-            .map(Agency)
+            .map(|found| {
+                Agency(AgencyProfile::new(
+                    &found.agency,
+                    found.provider_type.as_deref(),
+                ))
+            })
             .ok_or_else(refused)
     }
 }
@@ -202,17 +230,20 @@ pub(super) async fn problems_of(
     catalog
         .agencies
         .insert(service.id.clone(), agency.to_owned());
-    Ok(validate_service(
-        &catalog,
-        &service.id,
-        &api.registry,
-        &api.needs,
-    ))
+    let (id, registry, needs) = (service.id.clone(), api.registry.clone(), api.needs.clone());
+    Ok(api
+        .rules
+        .run(move || validate_service(&catalog, &id, &registry, &needs))
+        .await?)
 }
 
 /// A 400 naming each problem of the change, also placed at its condition
 /// or test (`errors`) for an editor to show there; nothing when valid.
-async fn check_change(api: &CatalogApi, agency: &str, service: &Service) -> Result<(), Problem> {
+pub(super) async fn check_change(
+    api: &CatalogApi,
+    agency: &str,
+    service: &Service,
+) -> Result<(), Problem> {
     let problems = problems_of(api, agency, service).await?;
     if problems.is_empty() {
         return Ok(());
@@ -224,11 +255,16 @@ async fn check_change(api: &CatalogApi, agency: &str, service: &Service) -> Resu
         .with("errors", errors))
 }
 
-async fn record(api: &CatalogApi, agency: &str, event: &str, id: &str) -> Result<(), Problem> {
+pub(super) async fn record(
+    api: &CatalogApi,
+    actor: &str,
+    event: &str,
+    id: &str,
+) -> Result<(), Problem> {
     api.audit
         .append(NewEntry {
             event: event.into(),
-            actor: agency.into(),
+            actor: actor.into(),
             subject: None,
             dataset: None,
             purpose: "catalogue maintenance".into(),
@@ -249,15 +285,34 @@ fn row(agency: &str, service: &Service) -> Result<CatalogRow, Problem> {
     })
 }
 
-/// Adds a service, after the checks of `navigator catalog validate`.
+fn proposal(agency: &str, service: &Service, reasons: &[String]) -> Result<ProposalRow, Problem> {
+    Ok(ProposalRow {
+        id: service.id.clone(),
+        agency: agency.to_owned(),
+        service: serde_json::to_string(service).map_err(|e| Problem::internal(&e))?,
+        reasons: serde_json::to_string(reasons).map_err(|e| Problem::internal(&e))?,
+        submitted_ms: clock::now_ms(),
+    })
+}
+
+fn conflict(id: &str) -> Problem {
+    Problem::new(
+        StatusCode::CONFLICT,
+        format!("a service {id} exists already"),
+    )
+}
+
+/// Adds a service, after the checks of `navigator catalog validate`; it
+/// is not public until an operator approves it.
 #[utoipa::path(post, path = "/api/catalog/services", tag = "catalog",
     security(("agency_token" = [])),
     request_body = Service,
     responses(
-        (status = 201, description = "Added", body = CatalogEntry),
+        (status = 201, description = "Stored, waiting for review (`review`: `pending`)", body = CatalogEntry),
         (status = 400, description = "The service does not validate: `problems` and `errors` say where"),
         (status = 401, description = "No or an unknown agency token"),
-        (status = 409, description = "A service of this id exists"),
+        (status = 403, description = "An id outside the agency's namespaces, or a `provider_type` not the agency's"),
+        (status = 409, description = "A service of this id exists or waits for review"),
         (status = 415, description = "The body is not `application/json`"),
         (status = 422, description = "The body is not a service"),
     ))]
@@ -266,64 +321,84 @@ async fn create(
     State(api): State<CatalogApi>,
     Json(service): Json<Service>,
 ) -> Result<(StatusCode, axum::Json<Value>), Problem> {
-    if api
+    let taken = api
         .store
         .catalog_get(&service.id)
         .await
         .map_err(|e| Problem::internal(&e))?
         .is_some()
-    {
-        return Err(Problem::new(
-            StatusCode::CONFLICT,
-            format!("a service {} exists already", service.id),
-        ));
+        || api
+            .store
+            .proposal_get(&service.id)
+            .await
+            .map_err(|e| Problem::internal(&e))?
+            .is_some();
+    if taken {
+        return Err(conflict(&service.id));
     }
-    check_change(&api, &agency, &service).await?;
+    agency.may_create(&service.id)?;
+    agency.may_publish(&service)?;
+    check_change(&api, &agency.id, &service).await?;
+    let reasons = [review::NEW_SERVICE.to_owned()];
     if !api
         .store
-        .catalog_insert(&row(&agency, &service)?)
+        .proposal_insert_new(&proposal(&agency.id, &service, &reasons)?)
         .await
         .map_err(|e| Problem::internal(&e))?
     {
-        return Err(Problem::new(
-            StatusCode::CONFLICT,
-            format!("a service {} exists already", service.id),
-        ));
+        return Err(conflict(&service.id));
     }
-    record(&api, &agency, "catalog.create", &service.id).await?;
+    record(&api, &agency.id, "catalog.create", &service.id).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({"agency": agency, "service": service})),
+        axum::Json(json!({
+            "agency": agency.id, "service": service,
+            "review": "pending", "reasons": reasons,
+        })),
     ))
 }
 
-/// Refuses, before anything else, a change to another agency's service.
-async fn owned(api: &CatalogApi, agency: &str, id: &str) -> Result<(), Problem> {
-    let existing = api
+/// Refuses, before anything else, a change to another agency's service;
+/// the published version, `None` for a service still waiting for review.
+async fn owned(api: &CatalogApi, agency: &str, id: &str) -> Result<Option<Service>, Problem> {
+    let published = api
         .store
         .catalog_get(id)
         .await
-        .map_err(|e| Problem::internal(&e))?
+        .map_err(|e| Problem::internal(&e))?;
+    let proposal = api
+        .store
+        .proposal_get(id)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let owner = published
+        .as_ref()
+        .map(|row| row.agency.as_str())
+        .or(proposal.as_ref().map(|row| row.agency.as_str()))
         .ok_or_else(|| Problem::not_found(format!("there is no service {id}")))?;
-    if existing.agency != agency {
+    if owner != agency {
         return Err(Problem::forbidden(format!(
-            "{id} is maintained by {}, not by {agency}",
-            existing.agency
+            "{id} is maintained by {owner}, not by {agency}"
         )));
     }
-    Ok(())
+    published
+        .map(|row| serde_json::from_str(&row.service))
+        .transpose()
+        .map_err(|e| Problem::internal(&e))
 }
 
-/// Replaces one of the agency's own services.
+/// Replaces one of the agency's own services: at once, or, when the change
+/// is risky or the service is still new, after review.
 #[utoipa::path(put, path = "/api/catalog/services/{id}", tag = "catalog",
     security(("agency_token" = [])),
     params(("id" = String, Path, description = "The service's id")),
     request_body = Service,
     responses(
-        (status = 200, description = "Replaced", body = CatalogEntry),
+        (status = 200, description = "Published (`review`: `published`)", body = CatalogEntry),
+        (status = 202, description = "Waiting for review, `reasons` say why; the published version, if any, serves meanwhile", body = CatalogEntry),
         (status = 400, description = "The ids differ, or the service does not validate"),
         (status = 401, description = "No or an unknown agency token"),
-        (status = 403, description = "Another agency's service"),
+        (status = 403, description = "Another agency's service, or a `provider_type` not the agency's"),
         (status = 404, description = "No such service"),
         (status = 415, description = "The body is not `application/json`"),
         (status = 422, description = "The body is not a service"),
@@ -333,28 +408,61 @@ async fn replace(
     State(api): State<CatalogApi>,
     Path(id): Path<String>,
     Json(service): Json<Service>,
-) -> Result<axum::Json<Value>, Problem> {
+) -> Result<(StatusCode, axum::Json<Value>), Problem> {
     if service.id != id {
         return Err(Problem::bad_request(format!(
             "the body's id {} differs from the path's {id}",
             service.id
         )));
     }
-    owned(&api, &agency, &id).await?;
-    check_change(&api, &agency, &service).await?;
+    let published = owned(&api, &agency.id, &id).await?;
+    agency.may_publish(&service)?;
+    check_change(&api, &agency.id, &service).await?;
+    let reasons = match &published {
+        Some(published) => review::risks(published, &service),
+        None => vec![review::NEW_SERVICE.to_owned()],
+    };
+    if reasons.is_empty() {
+        if !api
+            .store
+            .catalog_replace(&row(&agency.id, &service)?)
+            .await
+            .map_err(|e| Problem::internal(&e))?
+        {
+            return Err(Problem::not_found(format!("there is no service {id}")));
+        }
+        // A change waiting from before is superseded by this one.
+        api.store
+            .proposal_delete(&id, Some(&agency.id))
+            .await
+            .map_err(|e| Problem::internal(&e))?;
+        record(&api, &agency.id, "catalog.update", &id).await?;
+        return Ok((
+            StatusCode::OK,
+            axum::Json(json!({"agency": agency.id, "service": service, "review": "published"})),
+        ));
+    }
     if !api
         .store
-        .catalog_replace(&row(&agency, &service)?)
+        .proposal_put(&proposal(&agency.id, &service, &reasons)?)
         .await
         .map_err(|e| Problem::internal(&e))?
     {
-        return Err(Problem::not_found(format!("there is no service {id}")));
+        return Err(Problem::forbidden(format!(
+            "{id} waits for review as another agency's"
+        )));
     }
-    record(&api, &agency, "catalog.update", &id).await?;
-    Ok(axum::Json(json!({"agency": agency, "service": service})))
+    record(&api, &agency.id, "catalog.propose", &id).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(json!({
+            "agency": agency.id, "service": service,
+            "review": "pending", "reasons": reasons,
+        })),
+    ))
 }
 
-/// Removes one of the agency's own services.
+/// Removes one of the agency's own services, and any change of it waiting.
 #[utoipa::path(delete, path = "/api/catalog/services/{id}", tag = "catalog",
     security(("agency_token" = [])),
     params(("id" = String, Path, description = "The service's id")),
@@ -369,46 +477,15 @@ async fn remove(
     State(api): State<CatalogApi>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    owned(&api, &agency, &id).await?;
+    owned(&api, &agency.id, &id).await?;
     api.store
-        .catalog_delete(&id, &agency)
+        .catalog_delete(&id, &agency.id)
         .await
         .map_err(|e| Problem::internal(&e))?;
-    record(&api, &agency, "catalog.delete", &id).await?;
+    api.store
+        .proposal_delete(&id, Some(&agency.id))
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    record(&api, &agency.id, "catalog.delete", &id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Issues (or replaces) an agency's catalogue token.
-#[utoipa::path(post, path = "/api/admin/agencies/{agency}/token", tag = "catalog",
-    security(("operator_token" = [])),
-    params(("agency" = String, Path, description = "2 to 64 of a-z, 0-9, '.', '-'", pattern = "^[a-z0-9.-]{2,64}$")),
-    responses(
-        (status = 201, description = "The token, shown this once", body = IssuedToken),
-        (status = 400, description = "A malformed agency id"),
-        (status = 401, description = "No or a wrong operator token"),
-    ))]
-async fn issue_token(
-    _: Operator,
-    State(api): State<CatalogApi>,
-    Path(agency): Path<String>,
-) -> Result<(StatusCode, axum::Json<Value>), Problem> {
-    let valid = (2..=64).contains(&agency.len())
-        && agency
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-    if !valid {
-        return Err(Problem::bad_request(
-            "an agency id is 2 to 64 of a-z, 0-9, '.', '-'",
-        ));
-    }
-    let token = crate::secrets::random_token();
-    api.store
-        .agency_token_put(&agency, &digest(&token), clock::now_ms())
-        .await
-        .map_err(|e| Problem::internal(&e))?;
-    record(&api, "operator", "catalog.agency_token", &agency).await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(json!({"agency": agency, "token": token})),
-    ))
 }

@@ -5,10 +5,15 @@
 //! `navigator catalog validate` does; [`dry_run`] places those checks'
 //! problems for an agency's editor.
 
+pub mod agencies;
+pub mod cost;
 pub mod dry_run;
 pub mod http;
+pub mod review;
+pub mod review_http;
 pub mod rules;
 pub mod validate;
+pub mod work;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -101,6 +106,10 @@ struct AgencyFile {
 #[derive(Debug, Clone, Deserialize)]
 struct AgencyHeader {
     id: String,
+    /// Service-id namespaces the platform gives the agency besides its own
+    /// id (`mol.bli` publishes `bli.*`); see [`agencies`].
+    #[serde(default)]
+    namespaces: Vec<String>,
 }
 
 /// The per-city figures rules read, as versioned data.
@@ -117,6 +126,9 @@ pub struct Catalog {
     pub services: Vec<Service>,
     /// Service id → the agency that maintains it.
     pub agencies: BTreeMap<String, String>,
+    /// Agency → the namespaces its file's header gives it besides its id
+    /// (only for a catalogue read from files).
+    pub namespaces: BTreeMap<String, Vec<String>>,
     pub tables: Tables,
 }
 
@@ -155,6 +167,7 @@ impl Catalog {
         let mut catalog = Self {
             services: Vec::new(),
             agencies: BTreeMap::new(),
+            namespaces: BTreeMap::new(),
             tables: tables::read(&dir.join("tables"))?,
         };
         for path in &files {
@@ -178,6 +191,7 @@ impl Catalog {
         let mut catalog = Self {
             services: Vec::new(),
             agencies: BTreeMap::new(),
+            namespaces: BTreeMap::new(),
             tables: tables::from_value(
                 &parse("tables/minimum_living_cost_2026.yaml")?,
                 "embedded",
@@ -208,11 +222,14 @@ impl Catalog {
         Self {
             services: services.into_iter().map(|(_, service)| service).collect(),
             agencies,
+            namespaces: BTreeMap::new(),
             tables,
         }
     }
 
     fn add_file(&mut self, file: AgencyFile) {
+        self.namespaces
+            .insert(file.agency.id.clone(), file.agency.namespaces.clone());
         for service in file.services {
             self.agencies
                 .insert(service.id.clone(), file.agency.id.clone());

@@ -13,6 +13,7 @@ use cel::{Context, ExecutionError, Program, Value};
 use serde::Serialize;
 use time::Date;
 
+use super::cost::{self, BUDGET, MAX_STEPS, NOMINAL_LIST};
 use super::{Catalog, CatalogError, Service, Tables};
 use crate::ids::DatasetId;
 use crate::spec::DatasetRegistry;
@@ -84,11 +85,33 @@ pub struct Judgement {
     pub conditions: Vec<ConditionResult>,
 }
 
+/// Why a condition cannot be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("does not parse: {0}")]
+    Parse(String),
+    #[error("over the cost budget: {}", .0.join("; "))]
+    OverBudget(Vec<String>),
+}
+
 struct CompiledCondition {
     id: String,
-    program: Program,
+    /// `None` for a condition over the cost budget (stored before the
+    /// budget existed): it is never run and stays unknown.
+    program: Option<Program>,
+    /// The longest list literal the condition writes.
+    longest_literal: u64,
     reads: Vec<DatasetId>,
     unknown_if_false: bool,
+}
+
+impl CompiledCondition {
+    /// The program, when it exists and may run on lists of `longest` items.
+    fn runnable(&self, longest: u64) -> Option<&Program> {
+        self.program
+            .as_ref()
+            .filter(|program| affordable(program, longest.max(self.longest_literal)))
+    }
 }
 
 /// Every service's conditions, compiled once.
@@ -126,8 +149,28 @@ fn mentions(expression: &str, dataset: &str) -> bool {
     })
 }
 
-pub fn compile(cel: &str) -> Result<Program, String> {
-    Program::compile(&expand(cel)).map_err(|e| e.to_string())
+/// Compiles a condition within [`cost::BUDGET`]; the length is checked
+/// before parsing, the tree after.
+pub fn compile(cel: &str) -> Result<Program, RuleError> {
+    if cel.len() > BUDGET.source_bytes {
+        return Err(RuleError::OverBudget(vec![format!(
+            "length in bytes {} (at most {})",
+            cel.len(),
+            BUDGET.source_bytes
+        )]));
+    }
+    let program = Program::compile(&expand(cel)).map_err(|e| RuleError::Parse(e.to_string()))?;
+    let over = cost::over_budget(cel, program.expression(), &BUDGET);
+    if !over.is_empty() {
+        return Err(RuleError::OverBudget(over));
+    }
+    Ok(program)
+}
+
+/// Whether `program` may run on records whose longest list is `longest`:
+/// the compile-time check covered lists up to [`NOMINAL_LIST`] items.
+fn affordable(program: &Program, longest: u64) -> bool {
+    longest <= NOMINAL_LIST || cost::steps(program.expression(), longest) <= MAX_STEPS
 }
 
 impl RuleEngine {
@@ -136,15 +179,32 @@ impl RuleEngine {
         for service in &catalog.services {
             let mut compiled = Vec::new();
             for condition in &service.conditions {
-                let program =
-                    compile(&condition.cel).map_err(|problem| CatalogError::Condition {
-                        service: service.id.clone(),
-                        condition: condition.id.clone(),
-                        problem,
-                    })?;
+                let program = match compile(&condition.cel) {
+                    Ok(program) => Some(program),
+                    Err(RuleError::OverBudget(over)) => {
+                        tracing::warn!(
+                            service = %service.id,
+                            condition = %condition.id,
+                            over = %over.join("; "),
+                            "a stored condition is over the cost budget; it stays unknown"
+                        );
+                        None
+                    }
+                    Err(problem) => {
+                        return Err(CatalogError::Condition {
+                            service: service.id.clone(),
+                            condition: condition.id.clone(),
+                            problem: problem.to_string(),
+                        });
+                    }
+                };
+                let longest_literal = program
+                    .as_ref()
+                    .map_or(0, |p| cost::measure(p.expression()).longest_literal);
                 compiled.push(CompiledCondition {
                     id: condition.id.clone(),
                     program,
+                    longest_literal,
                     reads: reads(&expand(&condition.cel), registry),
                     unknown_if_false: condition.if_false.as_deref() == Some("unknown"),
                 });
@@ -171,10 +231,19 @@ impl RuleEngine {
         let present = |dataset: &DatasetId| {
             records.contains_key(dataset.as_str()) || evidence.contains(dataset)
         };
+        let longest = cost::longest_list(records.values());
         let results: Vec<ConditionResult> = conditions
             .iter()
             .map(|condition| {
-                let truth = match condition.program.execute(&context) {
+                let Some(program) = condition.runnable(longest) else {
+                    // Too costly to run: unknown, and no record would settle it.
+                    return ConditionResult {
+                        id: condition.id.clone(),
+                        truth: Truth::Unknown,
+                        missing: Vec::new(),
+                    };
+                };
+                let truth = match program.execute(&context) {
                     Ok(Value::Bool(true)) => Truth::True,
                     Ok(Value::Bool(false)) if condition.unknown_if_false => Truth::Unknown,
                     Ok(Value::Bool(false)) => Truth::False,
@@ -243,9 +312,11 @@ impl RuleEngine {
             return Vec::new();
         };
         let context = self.context(records, evidence, date);
+        let longest = cost::longest_list(records.values());
         conditions
             .iter()
-            .filter_map(|condition| match condition.program.execute(&context) {
+            .filter_map(|condition| Some((condition, condition.runnable(longest)?)))
+            .filter_map(|(condition, program)| match program.execute(&context) {
                 Ok(Value::Bool(_)) => None,
                 Ok(other) => Some((
                     condition.id.clone(),

@@ -73,7 +73,7 @@ fn check_service(
     for condition in &service.conditions {
         let at = format!("{id}: condition {}", condition.id);
         if let Err(problem) = rules::compile(&condition.cel) {
-            problems.push(format!("{at}: does not parse: {problem}"));
+            problems.push(format!("{at}: {problem}"));
         }
         for path in unknown_fields(&condition.cel, registry) {
             problems.push(format!("{at}: {path} is not a field of the dataset"));

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::assistant::hotlines::Hotlines;
 use crate::catalog::rules::{RuleEngine, Verdict};
 use crate::catalog::{Catalog, Service};
 use crate::index::{Filter, Item, Payload, VectorIndex};
@@ -47,6 +48,10 @@ const NEED_WEIGHT: f32 = 0.7;
 /// broad one. Small, a priori: they order near-ties, not the list.
 const REGIONAL_BONUS: f32 = 0.05;
 const SPECIFICITY_BONUS: f32 = 0.03;
+/// Added to a curated crisis line's score in a crisis: above any relevance.
+const CRISIS_PRIORITY: f32 = 10.0;
+/// A service's rules taking longer than this are logged.
+const SLOW_RULES: std::time::Duration = std::time::Duration::from_millis(20);
 /// Vacancies shown for a job need.
 const VACANCIES: usize = 5;
 /// Needs for which vacancies are matched.
@@ -83,6 +88,9 @@ struct Ranking {
 pub struct Recommender {
     catalog: Catalog,
     engine: RuleEngine,
+    /// The platform's curated crisis lines: in a crisis only their
+    /// catalogue services are ranked first, never a service for its tags.
+    hotlines: Hotlines,
     services: Box<dyn VectorIndex>,
     understander: Understander,
     vacancies: Option<Arc<VacancyBoard>>,
@@ -96,15 +104,6 @@ fn regions(service: &Service) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
-}
-
-/// A hotline for the kind of crisis at hand.
-fn crisis_line(service: &Service) -> bool {
-    service.channels.iter().any(|c| c == "phone")
-        && service
-            .needs
-            .iter()
-            .any(|n| matches!(n.as_str(), "mental_health" | "domestic_violence"))
 }
 
 fn passages(service: &Service) -> [String; 2] {
@@ -138,6 +137,7 @@ impl Recommender {
     ) -> Result<Self, RecommendError> {
         let engine = RuleEngine::new(&catalog, registry)
             .map_err(|e| RecommendError::Catalog(e.to_string()))?;
+        let hotlines = Hotlines::embedded().map_err(|e| RecommendError::Catalog(e.to_string()))?;
         let texts: Vec<String> = catalog.services.iter().flat_map(passages).collect();
         let vectors = understander
             .embed_passages(&texts)
@@ -166,6 +166,7 @@ impl Recommender {
         Ok(Self {
             catalog,
             engine,
+            hotlines,
             services,
             understander: understander.clone(),
             vacancies: None,
@@ -254,6 +255,11 @@ impl Recommender {
             .and_then(|r| r.get("city"))
             .and_then(|c| c.as_str());
         let receiving = receiving(records);
+        let crisis_lines = if understanding.crisis.flagged {
+            self.hotlines.services_for(understanding.crisis.kind)
+        } else {
+            Vec::new()
+        };
         let mut judged: Vec<Recommendation> = Vec::new();
         let mut already_receiving = Vec::new();
         for service in &self.catalog.services {
@@ -261,7 +267,8 @@ impl Recommender {
                 .needs
                 .iter()
                 .any(|n| top_needs.contains(&n.as_str()));
-            if !(by_need || neighbours.contains(service.id.as_str())) {
+            let crisis_line = crisis_lines.iter().position(|id| *id == service.id);
+            if !(by_need || neighbours.contains(service.id.as_str()) || crisis_line.is_some()) {
                 continue;
             }
             if receiving.contains(&service.id) {
@@ -275,9 +282,16 @@ impl Recommender {
             if !regional.is_empty() && city.is_some_and(|c| !regional.iter().any(|r| r == c)) {
                 continue;
             }
+            let started = std::time::Instant::now();
             let Some(judgement) = self.engine.judge(service, records, date) else {
                 continue;
             };
+            // The cost budget bounds every rule; one that still takes long
+            // is a budget to tighten, so it is reported.
+            let took = started.elapsed();
+            if took > SLOW_RULES {
+                tracing::warn!(service = %service.id, ms = took.as_millis() as u64, "slow rules");
+            }
             let need = service
                 .needs
                 .iter()
@@ -289,8 +303,9 @@ impl Recommender {
                 score += REGIONAL_BONUS;
             }
             score += SPECIFICITY_BONUS / service.needs.len().max(1) as f32;
-            if understanding.crisis.flagged && crisis_line(service) {
-                score += 10.0;
+            if let Some(position) = crisis_line {
+                // First, in the curated list's order (1925 before 1995).
+                score += CRISIS_PRIORITY - 0.01 * position as f32;
             }
             let agency = self
                 .catalog

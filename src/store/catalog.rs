@@ -13,6 +13,14 @@ pub struct CatalogRow {
     pub updated_ms: i64,
 }
 
+/// The agency a token belongs to, and the kind of provider the operator
+/// said it is (`None` for tokens issued before that was asked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgencyCredential {
+    pub agency: String,
+    pub provider_type: Option<String>,
+}
+
 #[async_trait]
 pub trait CatalogStore {
     async fn catalog_all(&self) -> Result<Vec<CatalogRow>, StoreError>;
@@ -30,9 +38,13 @@ pub trait CatalogStore {
         &self,
         agency: &str,
         token_hash: &str,
+        provider_type: &str,
         at_ms: i64,
     ) -> Result<(), StoreError>;
-    async fn agency_by_token(&self, token_hash: &str) -> Result<Option<String>, StoreError>;
+    async fn agency_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<AgencyCredential>, StoreError>;
 }
 
 macro_rules! impl_catalog_store {
@@ -146,15 +158,18 @@ macro_rules! impl_catalog_store {
                 &self,
                 agency: &str,
                 token_hash: &str,
+                provider_type: &str,
                 at_ms: i64,
             ) -> Result<(), $crate::store::StoreError> {
                 sqlx::query(
-                    "INSERT INTO agency_credentials (agency, token_hash, created_ms) \
-                     VALUES ($1, $2, $3) ON CONFLICT (agency) DO UPDATE SET \
-                     token_hash = excluded.token_hash, created_ms = excluded.created_ms",
+                    "INSERT INTO agency_credentials (agency, token_hash, provider_type, created_ms) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (agency) DO UPDATE SET \
+                     token_hash = excluded.token_hash, provider_type = excluded.provider_type, \
+                     created_ms = excluded.created_ms",
                 )
                 .bind(agency)
                 .bind(token_hash)
+                .bind(provider_type)
                 .bind(at_ms)
                 .execute(&self.pool)
                 .await?;
@@ -164,14 +179,17 @@ macro_rules! impl_catalog_store {
             async fn agency_by_token(
                 &self,
                 token_hash: &str,
-            ) -> Result<Option<String>, $crate::store::StoreError> {
-                use sqlx::Row;
-                let row =
-                    sqlx::query("SELECT agency FROM agency_credentials WHERE token_hash = $1")
-                        .bind(token_hash)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                Ok(row.map(|row| row.try_get("agency")).transpose()?)
+            ) -> Result<Option<$crate::store::AgencyCredential>, $crate::store::StoreError> {
+                let row: Option<(String, Option<String>)> = sqlx::query_as(
+                    "SELECT agency, provider_type FROM agency_credentials WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(agency, provider_type)| $crate::store::AgencyCredential {
+                    agency,
+                    provider_type,
+                }))
             }
         }
     };

@@ -7,6 +7,7 @@ mod attempts;
 mod casework;
 mod casework_sql;
 mod catalog;
+mod catalog_review;
 mod ceremony;
 mod conversation;
 mod delegation;
@@ -24,7 +25,8 @@ use crate::audit::{ChainPoint, Entry, NewEntry, PurgeReport};
 
 pub use attempts::{AttemptStore, Budget, Reserved};
 pub use casework::{CaseNoteRow, CaseRow, CaseworkStore, ReferralRow, StaffRow};
-pub use catalog::{CatalogRow, CatalogStore};
+pub use catalog::{AgencyCredential, CatalogRow, CatalogStore};
+pub use catalog_review::{CatalogReviewStore, ProposalRow};
 pub use ceremony::{CeremonyStore, ChallengeRow, PasskeyRow};
 pub use conversation::{
     Appended, ConversationCap, ConversationRecordRow, ConversationRow, ConversationStore, TurnRow,
@@ -101,6 +103,7 @@ pub trait Store:
     AttemptStore
     + CaseworkStore
     + CatalogStore
+    + CatalogReviewStore
     + CeremonyStore
     + ConversationStore
     + DelegationStore

@@ -40,6 +40,7 @@ impl_ceremony_store!(PgStore);
 impl_transfer_store!(PgStore);
 super::attempts::impl_attempt_store!(PgStore);
 super::catalog::impl_catalog_store!(PgStore);
+super::catalog_review::impl_catalog_review_store!(PgStore);
 super::conversation::impl_conversation_store!(PgStore);
 super::casework_sql::impl_casework_store!(PgStore);
 super::delegation::impl_delegation_store!(PgStore);

@@ -64,6 +64,7 @@ impl_ceremony_store!(SqliteStore);
 impl_transfer_store!(SqliteStore);
 super::attempts::impl_attempt_store!(SqliteStore);
 super::catalog::impl_catalog_store!(SqliteStore);
+super::catalog_review::impl_catalog_review_store!(SqliteStore);
 super::conversation::impl_conversation_store!(SqliteStore);
 super::casework_sql::impl_casework_store!(SqliteStore);
 super::delegation::impl_delegation_store!(SqliteStore);

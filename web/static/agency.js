@@ -3,7 +3,8 @@
 // as YAML or JSON. Each pause in typing runs the catalogue's own checks
 // without saving (POST /api/catalog/validate); each problem is shown at
 // its condition, the rule tests' results beside it, and Publish works
-// only for the text that was just found valid.
+// only for the text that was just found valid. A new service, or a risky
+// change, waits for the platform's review: the list and the editor say so.
 "use strict";
 
 const TOKEN_KEY = "navigator_agency_token";
@@ -56,9 +57,12 @@ function serviceRow(entry) {
     button.addEventListener("click", () => openEditor(entry, format));
     return button;
   };
-  return el("tr", { "data-service": service.id },
+  const status = entry.review === "pending" ? T.agency_review_pending
+    : entry.pending ? T.agency_change_pending : null;
+  return el("tr", { "data-service": service.id, "data-review": entry.pending ? "pending" : "published" },
     el("td", {}, el("code", {}, service.id)),
-    el("td", {}, localName(service.name)),
+    el("td", {}, localName(service.name),
+      status ? el("p", { class: "review-status" }, status) : null),
     el("td", {}, `${service.conditions.length}／${service.tests.length}`),
     el("td", {}, el("div", { class: "row" }, edit("yaml", T.agency_edit_yaml), edit("json", T.agency_edit_json))));
 }
@@ -91,7 +95,9 @@ function openEditor(entry, format) {
   editing = { id: entry.id, format };
   document.getElementById("editing").textContent = entry.id;
   document.getElementById("format").textContent = `（${format.toUpperCase()}）`;
-  source.value = format === "yaml" ? entry.yaml : JSON.stringify(entry.service, null, 2);
+  // A version waiting for review is the latest: edit that one.
+  const latestVersion = entry.pending || entry;
+  source.value = format === "yaml" ? latestVersion.yaml : JSON.stringify(latestVersion.service, null, 2);
   document.getElementById("editor").hidden = false;
   say("");
   check();
@@ -175,6 +181,9 @@ function render(result) {
   document.getElementById("tests-not-run").hidden = Boolean(result.tests) || !service;
   const validity = document.getElementById("validity");
   validity.textContent = result.valid ? T.agency_valid : `${T.agency_invalid}${errors.length}`;
+  if (result.valid && result.review && result.review.length) {
+    validity.textContent += ` ${T.agency_will_be_reviewed}${result.review.join("；")}`;
+  }
   validity.classList.toggle("error", !result.valid);
   publishButton.disabled = !result.valid;
 }
@@ -188,12 +197,12 @@ async function publish() {
   if (!result || !result.valid) return;
   const { service } = result;
   try {
-    if (result.exists) {
-      await agencyApi("PUT", `/api/catalog/services/${encodeURIComponent(service.id)}`, service);
-    } else {
-      await agencyApi("POST", "/api/catalog/services", service);
-    }
-    say(T.agency_published);
+    const answer = result.exists
+      ? await agencyApi("PUT", `/api/catalog/services/${encodeURIComponent(service.id)}`, service)
+      : await agencyApi("POST", "/api/catalog/services", service);
+    say(answer && answer.review === "pending"
+      ? `${T.agency_sent_for_review}${(answer.reasons || []).join("；")}`
+      : T.agency_published);
     editing.id = service.id;
     await load();
   } catch (error) {
