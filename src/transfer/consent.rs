@@ -47,16 +47,9 @@ async fn claim(
         .map_err(|e| Problem::internal(&e))?
         .filter(|row| row.expires_ms > clock::now_ms())
         .ok_or_else(not_found)?;
-    if row
-        .subject
-        .as_deref()
-        .is_some_and(|bound| bound != session.subject.as_str())
-    {
-        // Refused before anything is fetched: nothing to undo.
-        return Err(Problem::forbidden(
-            "this request was made for another citizen; nothing has been shared",
-        ));
-    }
+    // A request bound to another citizen (claimed, or pushed with their
+    // `login_hint`) is not theirs to see: refused before anything is
+    // fetched, and alike whichever it is.
     let mine = api
         .store
         .auth_request_claim(id, session.subject.as_str())
