@@ -18,10 +18,10 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use totp_rs::{Algorithm, Secret, TOTP};
 
+use super::enrolment;
 use super::events::record;
 use super::http::{IdentityApi, session_reply};
 use super::lockout;
-use super::enrolment;
 use super::session::{CitizenSession, Session};
 use crate::audit::Outcome;
 use crate::clock;

@@ -7,7 +7,9 @@ use mydata_navigator::store::Backend;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, citizens, on_both_stores, some_citizen, spawn_app, stranger_id};
-use crate::session::{bind_totp, current_code, level, login, login_as, next_code, post_with_cookie};
+use crate::session::{
+    bind_totp, current_code, level, login, login_as, next_code, post_with_cookie,
+};
 use crate::transfer::{active_bank, substantial};
 
 on_both_stores!(

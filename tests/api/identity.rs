@@ -284,7 +284,11 @@ async fn an_authenticator_code_raises_the_session_to_substantial(backend: Backen
     )
     .await;
     assert_eq!(bound.status(), 200);
-    assert_eq!(level(&app, &card).await, "high", "a high session stays high");
+    assert_eq!(
+        level(&app, &card).await,
+        "high",
+        "a high session stays high"
+    );
 
     let cookie = login_as(&app, &some_citizen()).await;
 

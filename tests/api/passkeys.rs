@@ -25,13 +25,13 @@ fn origin() -> Url {
     Url::parse(mydata_navigator::config::DEFAULT_PUBLIC_ORIGIN).unwrap()
 }
 
-pub(crate) fn authenticator() -> SoftToken {
+fn authenticator() -> SoftToken {
     // `true`: the software token claims user verification (a PIN or a
     // fingerprint), which the service requires.
     SoftToken::new(true).unwrap().0
 }
 
-pub(crate) async fn register(app: &TestApp, cookie: &str, token: &mut SoftToken) {
+async fn register(app: &TestApp, cookie: &str, token: &mut SoftToken) {
     let started = post_with_cookie(
         app,
         "/api/identity/passkey/register/start",
@@ -115,7 +115,11 @@ async fn a_passkey_raises_the_session_to_substantial(backend: Backend) {
     let card = card_session(&app, &citizen.id).await;
     let mut token = authenticator();
     register(&app, &card, &mut token).await;
-    assert_eq!(level(&app, &card).await, "high", "registering moves no level");
+    assert_eq!(
+        level(&app, &card).await,
+        "high",
+        "registering moves no level"
+    );
     assert_eq!(
         level(&app, &cookie).await,
         "low",
