@@ -298,7 +298,8 @@ impl Application {
         }
         let (router, api) = api.split_for_parts();
         document.publish(api).map_err(AppError::OpenApi)?;
-        let https = reqwest::Url::parse(&args.public_origin).is_ok_and(|url| url.scheme() == "https");
+        let https =
+            reqwest::Url::parse(&args.public_origin).is_ok_and(|url| url.scheme() == "https");
         Ok(Self {
             listener,
             router: with_common_layers(router, https),
@@ -403,9 +404,14 @@ pub async fn run_provider(
         .split_for_parts();
     let listener = bind(args.listen).await?;
     tracing::info!(agency = %args.agency, addr = %args.listen, "provider serving");
-    http::serve(listener, with_common_layers(router, false), &args.connections, shutdown)
-        .await
-        .map_err(AppError::Serve)
+    http::serve(
+        listener,
+        with_common_layers(router, false),
+        &args.connections,
+        shutdown,
+    )
+    .await
+    .map_err(AppError::Serve)
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, AppError> {
