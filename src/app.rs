@@ -416,9 +416,14 @@ pub async fn run_provider(
         .split_for_parts();
     let listener = bind(args.listen).await?;
     tracing::info!(agency = %args.agency, addr = %args.listen, "provider serving");
-    http::serve(listener, with_common_layers(router, false), &args.connections, shutdown)
-        .await
-        .map_err(AppError::Serve)
+    http::serve(
+        listener,
+        with_common_layers(router, false),
+        &args.connections,
+        shutdown,
+    )
+    .await
+    .map_err(AppError::Serve)
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, AppError> {

@@ -156,7 +156,8 @@ pub async fn level_needed(
         .map_err(|e| Problem::internal(&e))?;
     let mut read = Vec::new();
     for turn in turns {
-        let reply: BuiltOn = serde_json::from_str(&turn.reply).map_err(|e| Problem::internal(&e))?;
+        let reply: BuiltOn =
+            serde_json::from_str(&turn.reply).map_err(|e| Problem::internal(&e))?;
         read.extend(reply.data_used.into_iter().map(|used| used.dataset));
     }
     Ok(held

@@ -78,11 +78,7 @@ impl ConversationApi {
     /// The conversation if it lives and the caller may open it: anyone
     /// with its id until the citizen consents, then only that citizen. To
     /// anyone else it does not exist.
-    async fn owned(
-        &self,
-        id: &str,
-        session: Option<&Session>,
-    ) -> Result<ConversationRow, Problem> {
+    async fn owned(&self, id: &str, session: Option<&Session>) -> Result<ConversationRow, Problem> {
         let conversation = self
             .store
             .conversation_get(id, now_ms())

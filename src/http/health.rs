@@ -55,7 +55,9 @@ async fn healthz() -> axum::Json<Value> {
 async fn readyz(State(health): State<Health>) -> Result<axum::Json<Value>, Problem> {
     if let Err(error) = health.store.ping().await {
         tracing::warn!(%error, "store not reachable");
-        return Err(Problem::service_unavailable("the database is not reachable").retry_after(RETRY_SECS));
+        return Err(
+            Problem::service_unavailable("the database is not reachable").retry_after(RETRY_SECS),
+        );
     }
     if let Some(reason) = health.parts.iter().find_map(|part| part.unready()) {
         return Err(Problem::service_unavailable(reason).retry_after(RETRY_SECS));

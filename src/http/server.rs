@@ -73,7 +73,14 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let watching = (stopping.clone(), connections.clone());
-        tokio::spawn(connection(stream, peer, router.clone(), limits.clone(), watching, permit));
+        tokio::spawn(connection(
+            stream,
+            peer,
+            router.clone(),
+            limits.clone(),
+            watching,
+            permit,
+        ));
     }
     drop(listener);
     drop(connections);

@@ -29,7 +29,10 @@ async fn assert_step_up(response: reqwest::Response, what: &str) {
     assert_eq!(response.status(), 401, "{what}");
     let body = response.text().await.unwrap();
     let problem: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(problem["type"], "/problems/step-up-required", "{what}: {problem}");
+    assert_eq!(
+        problem["type"], "/problems/step-up-required",
+        "{what}: {problem}"
+    );
     assert_eq!(problem["current_level"], "low");
     assert_eq!(problem["required_level"], "substantial");
     let members: Vec<&str> = problem
@@ -47,9 +50,7 @@ async fn assert_step_up(response: reqwest::Response, what: &str) {
     }
 }
 
-async fn a_later_low_session_cannot_read_an_answer_built_on_substantial_records(
-    backend: Backend,
-) {
+async fn a_later_low_session_cannot_read_an_answer_built_on_substantial_records(backend: Backend) {
     let app = spawn_app(backend).await;
     let (status, started) = post_patiently(
         &app,

@@ -17,8 +17,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::helpers::{
-    TestDatabase, post_patiently, repo_path, some_citizen, spawn_app, spawn_app_on,
-    spawn_app_with, understander,
+    TestDatabase, post_patiently, repo_path, some_citizen, spawn_app, spawn_app_on, spawn_app_with,
+    understander,
 };
 use crate::session::{get_with_cookie, post_with_cookie};
 use crate::transfer::{active_bank, substantial};
@@ -209,7 +209,10 @@ async fn abandoned_questions_are_not_computed_and_a_new_one_is_answered() {
         .filter(|outcome| outcome.as_ref().is_ok_and(|r| r.status() == 503))
         .count();
     let abandoned = outcomes.iter().filter(|outcome| outcome.is_err()).count();
-    assert!(refused > 0, "beyond a few seconds' work, questions are refused at once");
+    assert!(
+        refused > 0,
+        "beyond a few seconds' work, questions are refused at once"
+    );
     assert!(abandoned > 0, "some were queued, then given up on");
 
     // A new question is answered, not queued behind the abandoned ones.
@@ -248,9 +251,18 @@ async fn personal_answers_are_never_cached_and_hsts_only_over_https() {
         "/me",
     ] {
         let response = get_with_cookie(&app, path, &cookie).await;
-        assert!(response.status().is_success(), "{path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
         assert_eq!(cache_control(&response), "no-store", "{path}");
-        assert!(response.headers().get("strict-transport-security").is_none());
+        assert!(
+            response
+                .headers()
+                .get("strict-transport-security")
+                .is_none()
+        );
     }
     active_bank(&app, "demo-bank").await;
     let ticket = post_with_cookie(
@@ -289,7 +301,12 @@ async fn personal_answers_are_never_cached_and_hsts_only_over_https() {
     assert_eq!(cache_control(&again), "no-store");
 
     // Refusals too; static files keep their own.
-    let refused = app.client.get(app.url("/api/me/trail")).send().await.unwrap();
+    let refused = app
+        .client
+        .get(app.url("/api/me/trail"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), 401);
     assert_eq!(cache_control(&refused), "no-store");
     let style = app
