@@ -300,7 +300,8 @@ impl Application {
         }
         let (router, api) = api.split_for_parts();
         document.publish(api).map_err(AppError::OpenApi)?;
-        let https = reqwest::Url::parse(&args.public_origin).is_ok_and(|url| url.scheme() == "https");
+        let https =
+            reqwest::Url::parse(&args.public_origin).is_ok_and(|url| url.scheme() == "https");
         // Lockouts and rate limits read the client address through this.
         let proxies = Arc::new(TrustedProxies::new(
             args.client_address.trusted_proxies.clone(),

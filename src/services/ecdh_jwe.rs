@@ -164,7 +164,9 @@ pub fn decrypt(key: &SecretKey, compact: &str) -> Result<Vec<u8>, EcdhJweError> 
     let coordinate = |name: &str| {
         epk[name]
             .as_str()
-            .ok_or(EcdhJweError::Malformed("the ephemeral key lacks a coordinate"))
+            .ok_or(EcdhJweError::Malformed(
+                "the ephemeral key lacks a coordinate",
+            ))
             .and_then(decode)
     };
     let ephemeral = public_key(&coordinate("x")?, &coordinate("y")?)?;
@@ -238,8 +240,8 @@ mod tests {
         assert_eq!(
             shared.raw_secret_bytes().to_vec(),
             vec![
-                158, 86, 217, 29, 129, 113, 53, 211, 114, 131, 66, 131, 191, 132, 38, 156, 251,
-                49, 110, 163, 218, 128, 106, 72, 246, 218, 167, 121, 140, 254, 144, 196
+                158, 86, 217, 29, 129, 113, 53, 211, 114, 131, 66, 131, 191, 132, 38, 156, 251, 49,
+                110, 163, 218, 128, 106, 72, 246, 218, 167, 121, 140, 254, 144, 196
             ]
         );
     }

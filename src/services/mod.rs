@@ -5,8 +5,8 @@
 //! packages are encrypted to. An operator reviews each one: `pending` →
 //! `active` → `suspended`; only an active provider is served anywhere.
 
-pub(crate) mod http;
 pub mod ecdh_jwe;
+pub(crate) mod http;
 mod keys;
 pub mod rsa_jwe;
 

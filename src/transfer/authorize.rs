@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{REQUEST_TTL_MS, TransferApi, scope};
 use crate::clock;
-use crate::ids::NationalId;
 use crate::http::{Problem, Query};
+use crate::ids::NationalId;
 use crate::store::AuthRequestRow;
 
 /// The authorization request (RFC 6749 §4.1.1 with PKCE, RFC 7636), or
