@@ -102,7 +102,9 @@ async fn a_case_goes_from_delegated_consent_to_referral_with_every_access_in_the
         format!("/cases/{case}?consent=granted").as_str()
     );
 
-    // The same analysis the citizen would get, on the delegated records.
+    // The same analysis the citizen would get, on the delegated records
+    // (once the recommender is built: run alone, the test gets here first).
+    app.ready().await;
     let seen = analysis(&app, &case, &worker).await;
     assert_eq!(seen.status(), 200);
     let seen: Value = seen.json().await.unwrap();

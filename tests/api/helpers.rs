@@ -183,6 +183,19 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Waits until `/readyz` says the server can answer questions (the
+    /// recommender is built from the catalogue a while after start).
+    pub async fn ready(&self) {
+        for _ in 0..600 {
+            let response = self.client.get(self.url("/readyz")).send().await;
+            if response.is_ok_and(|r| r.status() == 200) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        panic!("the server never became ready");
+    }
+
     pub async fn trail(&self, subject: &str) -> Vec<serde_json::Value> {
         let response = self
             .client
