@@ -30,7 +30,7 @@ FUNCTIONS = {
 }
 SERVICE_KEYS = ['id', 'name', 'summary', 'provider_type', 'needs', 'region', 'channels', 'how_to_apply',
                 'benefit', 'source', 'as_of', 'requires', 'tests']
-OPTIONAL_KEYS = {'conditions', 'to_confirm', 'excludes', 'evidence', 'unverified', 'unverified_note'}
+OPTIONAL_KEYS = {'conditions', 'to_confirm', 'excludes', 'evidence', 'unverified', 'unverified_note', 'general', 'facts'}
 MULTIPLIERS = (1, 1.5, 2, 2.5, 3, 3.5)
 
 
@@ -247,7 +247,8 @@ def check_service(err, where, svc, need_ids, fields, ds_re, cities, forbidden):
     if conditions:
         if any(c.get('if_false') != 'unknown' for c in conditions) and 'ineligible' not in verdicts:
             err(f'{where}: no ineligible test')
-        if requires and 'unknown' not in verdicts:
+        # Audience conditions never make a verdict unknown (README).
+        if requires and 'unknown' not in verdicts and not all(c.get('audience') for c in conditions):
             err(f'{where}: no unknown test')
         if len([t for t in tests if t.get('expect') == 'ineligible']) < len(
                 [c for c in conditions if c.get('if_false') != 'unknown']):

@@ -53,6 +53,59 @@ pub struct Condition {
     /// `unknown` when a false answer cannot decide (see the README).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub if_false: Option<String>,
+    /// Says who the service is for (men, a region, an age): false rules
+    /// the service out, but unknown neither makes the verdict unknown nor
+    /// asks for records — the ranking only places it lower.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub audience: bool,
+}
+
+/// What a follow-up asks about a shown service, answered from the entry
+/// itself ("how long?", "how much?", "what do I bring?").
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Facts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Localised>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<Localised>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents: Option<Localised>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#where: Option<Localised>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Localised>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Localised>,
+}
+
+impl Facts {
+    pub fn is_empty(&self) -> bool {
+        self.amount.is_none()
+            && self.duration.is_none()
+            && self.documents.is_none()
+            && self.r#where.is_none()
+            && self.phone.is_none()
+            && self.deadline.is_none()
+            && self.notes.is_empty()
+    }
+
+    /// Every text of the facts, for checks that read them all.
+    pub fn texts(&self) -> Vec<&Localised> {
+        [
+            &self.amount,
+            &self.duration,
+            &self.documents,
+            &self.r#where,
+            &self.deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(&self.notes)
+        .collect()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -91,6 +144,13 @@ pub struct Service {
     pub excludes: Vec<String>,
     #[serde(default)]
     pub tests: Vec<RuleTest>,
+    /// A general-purpose service (an advice or counselling line, a job
+    /// bank): the ranking shows at most one such near the top.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub general: bool,
+    /// Short answers to the detail questions citizens ask about it.
+    #[serde(default, skip_serializing_if = "Facts::is_empty")]
+    pub facts: Facts,
     /// Fields the format may grow; kept as given.
     #[serde(flatten)]
     #[schema(ignore)]

@@ -50,8 +50,8 @@ pub fn risks(reviewed: &Service, proposed: &Service) -> Vec<String> {
 
 /// Web addresses anywhere in the service's texts, and phone-like numbers
 /// (three digits or more, `-` and spaces between them ignored) in the
-/// texts that tell a citizen where to turn: the name, the summary and how
-/// to apply.
+/// texts that tell a citizen where to turn: the name, the summary, how
+/// to apply and the facts (where, documents, phone, notes).
 fn contacts(service: &Service) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let texts = |l: &Localised| [l.zh_tw.clone(), l.en.clone()];
@@ -65,13 +65,19 @@ fn contacts(service: &Service) -> BTreeSet<String> {
     .flat_map(texts)
     .collect();
     everything.extend(service.to_confirm.iter().flat_map(texts));
+    everything.extend(service.facts.texts().into_iter().flat_map(texts));
     everything.extend(service.other.values().map(|v| v.to_string()));
     for text in &everything {
         found.extend(addresses(text));
     }
+    let facts = &service.facts;
     for text in [&service.name, &service.summary, &service.how_to_apply]
         .into_iter()
+        .chain(facts.r#where.as_ref())
+        .chain(facts.documents.as_ref())
+        .chain(&facts.notes)
         .flat_map(texts)
+        .chain(facts.phone.clone())
     {
         found.extend(numbers(&text));
     }
@@ -159,6 +165,14 @@ mod tests {
         let found = risks(&reviewed, &phished);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("0800123456") && found[0].contains("https://example.com/form"));
+
+        let mut rephoned = reviewed.clone();
+        rephoned.facts.phone = Some("0800-123-456".into());
+        let found = risks(&reviewed, &rephoned);
+        assert!(
+            found.iter().any(|r| r.contains("0800123456")),
+            "a phone number in the facts is a new contact: {found:?}"
+        );
 
         let mut claimed = reviewed.clone();
         claimed.source = "衛生福利部".into();

@@ -83,6 +83,9 @@ pub struct Judgement {
     /// Datasets that would settle an unknown verdict.
     pub would_settle: Vec<DatasetId>,
     pub conditions: Vec<ConditionResult>,
+    /// An audience condition could not be checked (the record is absent):
+    /// the service may not be meant for this citizen.
+    pub audience_open: bool,
 }
 
 /// Why a condition cannot be compiled.
@@ -103,6 +106,7 @@ struct CompiledCondition {
     longest_literal: u64,
     reads: Vec<DatasetId>,
     unknown_if_false: bool,
+    audience: bool,
 }
 
 impl CompiledCondition {
@@ -207,6 +211,7 @@ impl RuleEngine {
                     longest_literal,
                     reads: reads(&expand(&condition.cel), registry),
                     unknown_if_false: condition.if_false.as_deref() == Some("unknown"),
+                    audience: condition.audience,
                 });
             }
             services.insert(service.id.clone(), (compiled, service.evidence.clone()));
@@ -251,7 +256,8 @@ impl RuleEngine {
                     // the record lacks): nothing can be concluded.
                     Ok(_) | Err(_) => Truth::Unknown,
                 };
-                let missing = if truth == Truth::Unknown {
+                // An open audience condition asks for no record.
+                let missing = if truth == Truth::Unknown && !condition.audience {
                     condition
                         .reads
                         .iter()
@@ -268,11 +274,18 @@ impl RuleEngine {
                 }
             })
             .collect();
+        let audience_open = conditions
+            .iter()
+            .zip(&results)
+            .any(|(condition, result)| condition.audience && result.truth == Truth::Unknown);
         let with = |truth: Truth| -> Vec<String> {
-            results
+            conditions
                 .iter()
-                .filter(|r| r.truth == truth)
-                .map(|r| r.id.clone())
+                .zip(&results)
+                .filter(|(condition, r)| {
+                    r.truth == truth && !(condition.audience && truth == Truth::Unknown)
+                })
+                .map(|(_, r)| r.id.clone())
                 .collect()
         };
         let (verdict, deciding) = match (with(Truth::False), with(Truth::Unknown)) {
@@ -295,6 +308,7 @@ impl RuleEngine {
             deciding,
             would_settle,
             conditions: results,
+            audience_open,
         })
     }
 
@@ -481,5 +495,33 @@ mod tests {
         );
         let ids: Vec<&str> = found.iter().map(DatasetId::as_str).collect();
         assert_eq!(ids, ["household.registration", "tax.income"]);
+    }
+
+    #[test]
+    fn an_audience_condition_rules_out_but_never_asks() {
+        let registry = DatasetRegistry::embedded().unwrap();
+        let catalog = Catalog::embedded().unwrap();
+        let engine = RuleEngine::new(&catalog, &registry).unwrap();
+        let line = catalog.service("mohw.male_care_hotline").unwrap();
+        let on = date("2026-12-01");
+        let unknown = engine.judge(line, &BTreeMap::new(), on).unwrap();
+        assert_eq!(unknown.verdict, Verdict::Eligible);
+        assert!(unknown.audience_open);
+        assert!(unknown.would_settle.is_empty(), "no record is asked for");
+        let woman: BTreeMap<String, serde_json::Value> = [(
+            "household.registration".to_owned(),
+            serde_json::json!({"gender": "F"}),
+        )]
+        .into();
+        let ruled_out = engine.judge(line, &woman, on).unwrap();
+        assert_eq!(ruled_out.verdict, Verdict::Ineligible);
+        let man: BTreeMap<String, serde_json::Value> = [(
+            "household.registration".to_owned(),
+            serde_json::json!({"gender": "M"}),
+        )]
+        .into();
+        let meant = engine.judge(line, &man, on).unwrap();
+        assert_eq!(meant.verdict, Verdict::Eligible);
+        assert!(!meant.audience_open);
     }
 }
