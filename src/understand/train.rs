@@ -1,6 +1,7 @@
 //! `navigator train needs`: embeds the labelled examples under
 //! `datasets/needs/` and `datasets/crisis/train.jsonl`, trains the needs
-//! classifier and the crisis head, and writes both to one file. Same files
+//! classifier and the crisis head (whose negatives include the ordinary
+//! requests for help of `datasets/needs/`), and writes both to one file. Same files
 //! in, same file out.
 
 use std::path::{Path, PathBuf};
@@ -118,6 +119,10 @@ pub fn is_current(out: &Path, datasets: &Path) -> bool {
     }
 }
 
+/// Needs whose examples may describe a crisis: not used as the crisis
+/// head's negatives.
+const MAYBE_CRISIS: [&str; 3] = ["domestic_violence", "mental_health", "emergency_relief"];
+
 pub fn train(
     model_dir: &Path,
     datasets: &Path,
@@ -169,13 +174,26 @@ pub fn train(
         .collect();
     let (classifier, needs_report) =
         NeedsClassifier::train(&need_ids, &labelled, TrainConfig::default())?;
-    let crisis_examples: Vec<(&str, &[f32], Option<CrisisKind>)> = crisis
+    let lexicon = Lexicon::embedded()?;
+    let mut crisis_examples: Vec<(&str, &[f32], Option<CrisisKind>)> = crisis
         .iter()
         .zip(&crisis_vectors)
         .map(|((_, e), v)| (e.text.as_str(), v.as_slice(), e.crisis))
         .collect();
-    let (crisis_model, crisis_report) =
-        CrisisModel::train(&crisis_examples, &Lexicon::embedded()?)?;
+    // Every ordinary request for help is a non-crisis the head must know:
+    // a pregnancy, a medical bill, a loan. Those about violence or mental
+    // health, or with a crisis phrase, may be crises and are left out.
+    crisis_examples.extend(
+        needs
+            .iter()
+            .zip(&need_vectors)
+            .filter(|(e, _)| {
+                !e.needs.iter().any(|n| MAYBE_CRISIS.contains(&n.as_str()))
+                    && lexicon.find(&e.text).is_none()
+            })
+            .map(|(e, v)| (e.text.as_str(), v.as_slice(), None)),
+    );
+    let (crisis_model, crisis_report) = CrisisModel::train(&crisis_examples, &lexicon)?;
 
     let file = HeadsFile {
         format: HEADS_FORMAT,
