@@ -190,6 +190,7 @@ impl Application {
             registry: registry.clone(),
             needs: Arc::new(NeedRegistry::embedded()?),
             hotlines: Arc::new(Hotlines::embedded()?),
+            pointers: Arc::new(crate::assistant::pointers::Pointers::embedded()?),
             templates: Arc::new(Templates::embedded()?),
         };
         let casework = CaseworkApi {

@@ -134,6 +134,17 @@ enum EvalCommand {
         #[command(flatten)]
         model: ModelArgs,
     },
+    /// Whole conversations judged as a social worker would: crisis, off-topic,
+    /// the services shown, what the reply mentions, how long it is.
+    Answers {
+        #[arg(long)]
+        file: PathBuf,
+        /// The evaluation date (ages, periods); the run date when absent.
+        #[arg(long, value_parser = parse_date)]
+        date: Option<time::Date>,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
     /// Accuracy of the eligibility rules; wrong-eligible answers counted apart.
     Rules {
         #[arg(long)]
@@ -393,7 +404,56 @@ async fn eval_recommend(
     }
 }
 
+async fn eval_answers(file: &Path, date: Option<time::Date>, model: &ModelArgs) -> ExitCode {
+    // The file is checked whole before the model is loaded.
+    let conversations = match eval::answers::read(file) {
+        Ok(conversations) => conversations,
+        Err(eval::EvalError::Malformed(error)) => return usage(error),
+        Err(error) => return report::<()>(Err(error)),
+    };
+    let understander = match Understander::load(&model.model_dir, &model.heads, model.workers()) {
+        Ok(understander) => understander,
+        Err(error) => return report::<()>(Err(error)),
+    };
+    let (assistant, _scratch) = match eval::answers::assistant(understander).await {
+        Ok(built) => built,
+        Err(error) => return report::<()>(Err(error)),
+    };
+    let date = date.unwrap_or_else(crate::recommend::http::today_in_taiwan);
+    match eval::answers::run(&conversations, &assistant, date).await {
+        Ok(outcome) => {
+            println!(
+                "answers: {} conversations; pass {:.4}; crisis recall {:.4}, kind right {:.4}, \
+                 false alarms {:.4}; off-topic recall {:.4}, precision {:.4}; top3 groups {:.4}, \
+                 top5 groups {:.4}; absent shown {}; mentions {:.4}; zh chars p50 {} p90 {}, en p90 {}",
+                outcome.n,
+                outcome.pass_rate,
+                outcome.crisis_recall,
+                outcome.crisis_kind_right,
+                outcome.false_alarm_rate,
+                outcome.off_topic_recall,
+                outcome.off_topic_precision,
+                outcome.top3_group_hit,
+                outcome.top5_group_hit,
+                outcome.absent_violations,
+                outcome.mention_hit,
+                outcome.reply_chars_p50_zh,
+                outcome.reply_chars_p90_zh,
+                outcome.reply_chars_p90_en
+            );
+            for failure in &outcome.failures {
+                println!("  {failure}");
+            }
+            last_line(&outcome)
+        }
+        Err(error) => report::<()>(Err(error)),
+    }
+}
+
 async fn eval(command: EvalCommand) -> ExitCode {
+    if let EvalCommand::Answers { file, date, model } = &command {
+        return eval_answers(file, *date, model).await;
+    }
     if let EvalCommand::Recommend {
         file,
         date,
@@ -418,9 +478,10 @@ async fn eval(command: EvalCommand) -> ExitCode {
     // The file is checked whole before the model is loaded.
     let cases = match &command {
         EvalCommand::Needs { .. } => eval::needs::read(file).map(Cases::Needs),
-        EvalCommand::Crisis { .. } | EvalCommand::Rules { .. } | EvalCommand::Recommend { .. } => {
-            eval::crisis::read(file).map(Cases::Crisis)
-        }
+        EvalCommand::Crisis { .. }
+        | EvalCommand::Rules { .. }
+        | EvalCommand::Recommend { .. }
+        | EvalCommand::Answers { .. } => eval::crisis::read(file).map(Cases::Crisis),
     };
     let cases = match cases {
         Ok(cases) => cases,

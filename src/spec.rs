@@ -70,7 +70,6 @@ impl DatasetSpec {
         }
     }
 
-
     /// Whether `record` fits this dataset's field types; fields may be
     /// missing. The error names the field (`records.<id>.<field>`).
     pub fn check_record(&self, record: &serde_json::Value) -> Result<(), String> {

@@ -19,7 +19,12 @@ use crate::store::{ConversationRecordRow, Store};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct DataUsed {
     pub dataset: String,
+    /// The dataset and its agency in words, in the reply's language.
+    #[serde(default)]
+    pub name: String,
     pub agency: String,
+    #[serde(default)]
+    pub agency_name: String,
     pub fetched_at: String,
     pub consent_id: String,
     pub deleted_by: String,
@@ -114,7 +119,9 @@ pub async fn load(
         held.records.insert(row.dataset.clone(), record);
         held.used.push(DataUsed {
             dataset: row.dataset,
+            name: String::new(),
             agency: row.agency,
+            agency_name: String::new(),
             fetched_at: row.fetched_at,
             consent_id: row.consent_id,
             deleted_by: clock::format_ms(expires_ms.max(now)),

@@ -198,10 +198,7 @@ pub(super) async fn earlier_of(
         .map_err(|e| Problem::internal(&e))?;
     Ok(turns.into_iter().rev().find_map(|turn| {
         let reply: Reply = serde_json::from_str(&turn.reply).ok()?;
-        (!reply.needs.is_empty()).then_some(Earlier {
-            needs: reply.needs,
-            question: turn.question,
-        })
+        Earlier::of(turn.question, &reply)
     }))
 }
 

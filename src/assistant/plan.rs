@@ -36,8 +36,14 @@ pub struct ConsentOutcome {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct DataAsk {
     pub dataset: String,
+    /// The dataset in words (勞保投保紀錄), in the reply's language.
+    #[serde(default)]
+    pub name: String,
     /// The agency that holds it.
     pub agency: String,
+    /// The agency in words.
+    #[serde(default)]
+    pub agency_name: String,
     /// The identity level its release needs.
     pub level: String,
     pub sensitive: bool,
@@ -84,7 +90,15 @@ pub fn data_request(
                 first,
                 DataAsk {
                     dataset: dataset.to_owned(),
+                    name: spec.name(language).to_owned(),
                     agency: spec.provider.as_str().to_owned(),
+                    agency_name: registry
+                        .provider(&spec.provider)
+                        .map(|p| match language {
+                            Language::ZhTw => p.zh.clone(),
+                            Language::En => p.en.clone(),
+                        })
+                        .unwrap_or_default(),
                     level: spec.loa.to_string(),
                     sensitive: spec.sensitive,
                     decides: services.iter().map(|s| s.service.clone()).collect(),

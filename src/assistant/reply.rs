@@ -4,10 +4,14 @@
 use minijinja::Environment;
 use serde::{Deserialize, Serialize};
 
+use super::detail::DetailAnswer;
 use super::held::DataUsed;
 use super::hotlines::Hotline;
 use super::plan::DataAsk;
+use super::pointers::Pointer;
+use crate::ids::DatasetId;
 use crate::recommend::{Received, Recommendation};
+use crate::spec::DatasetRegistry;
 use crate::understand::language::Language;
 use crate::vacancies::matching::VacancyMatch;
 
@@ -30,6 +34,10 @@ pub struct Reply {
     pub language: String,
     /// The rendered answer, from `prompts/reply.<language>.j2`.
     pub text: String,
+    /// Its opening: the few lines that answer the message, for pages that
+    /// show the services as cards below.
+    #[serde(default)]
+    pub lead: String,
     /// Needs understood, as ids.
     pub needs: Vec<String>,
     /// The same needs in words, in the reply's language.
@@ -39,11 +47,28 @@ pub struct Reply {
     /// on the conversation's earlier needs.
     #[serde(default)]
     pub follows_up: bool,
+    /// The classifier was sure of no need: the services are its best
+    /// guesses, and the reply says so.
+    #[serde(default)]
+    pub unsure: bool,
+    /// For a follow-up: the question the conversation is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
     /// Whether the crisis detector fired; then `hotlines` come first.
     pub crisis: bool,
     pub hotlines: Vec<Hotline>,
-    /// Asked only for a question about no service in particular.
+    /// No services: the message is off-topic, or too vague to guess from
+    /// and the citizen is asked what they need.
     pub clarify: bool,
+    /// The message asks for nothing the platform covers: no services, no
+    /// data request, and `pointer` says where it is handled.
+    #[serde(default)]
+    pub off_topic: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<Pointer>,
+    /// A detail question's answers, quoted from the services' entries.
+    #[serde(default)]
+    pub details: Vec<DetailAnswer>,
     /// The records that would settle unknown verdicts; empty in a crisis.
     pub data_request: Vec<DataAsk>,
     pub services: Vec<Recommendation>,
@@ -53,6 +78,10 @@ pub struct Reply {
     pub not_eligible: Vec<Recommendation>,
     pub already_receiving: Vec<Received>,
     pub vacancies: Vec<VacancyMatch>,
+    /// A job need with no region known yet: the reply asks where the
+    /// citizen looks for work instead of listing vacancies anywhere.
+    #[serde(default)]
+    pub ask_region: bool,
     /// The consented records this answer read: from whom, fetched when,
     /// deleted when.
     #[serde(default)]
@@ -64,6 +93,55 @@ pub struct Reply {
 
 fn value<T: Serialize>(of: T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(of))
+}
+
+/// The rendered reply: the whole text, and its opening lines alone.
+pub struct Rendered {
+    pub text: String,
+    pub lead: String,
+}
+
+/// A dataset asked for, as the reply names it: in words, with its agency.
+#[derive(Serialize)]
+struct Named<'a> {
+    name: String,
+    agency: String,
+    why: &'a str,
+    status: super::plan::AskStatus,
+}
+
+fn dataset_name(registry: &DatasetRegistry, dataset: &str, language: Language) -> (String, String) {
+    let spec = DatasetId::parse(dataset)
+        .ok()
+        .and_then(|id| registry.dataset(&id));
+    let Some(spec) = spec else {
+        return (dataset.to_owned(), String::new());
+    };
+    let agency = registry
+        .provider(&spec.provider)
+        .map(|p| match language {
+            Language::ZhTw => p.zh.clone(),
+            Language::En => p.en.clone(),
+        })
+        .unwrap_or_default();
+    (spec.name(language).to_owned(), agency)
+}
+
+/// A timestamp as the reader writes a date: 2026-12-07 (zh-TW) or
+/// 7 Dec 2026 (en).
+fn reader_date(stamp: &str, language: Language) -> String {
+    let day = stamp.get(..10).unwrap_or(stamp);
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    match (language, time::Date::parse(day, format)) {
+        (Language::En, Ok(date)) => {
+            const MONTHS: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            let month = MONTHS[usize::from(u8::from(date.month())) - 1];
+            format!("{} {month} {}", date.day(), date.year())
+        }
+        _ => day.to_owned(),
+    }
 }
 
 /// The reply templates, compiled once.
@@ -83,29 +161,86 @@ impl Templates {
         Ok(Self { environment })
     }
 
-    /// Renders `reply`'s parts; `need_names` are the needs in words.
+    /// Renders `reply`'s parts, naming datasets in words from `registry`.
     pub fn render(
         &self,
         reply: &Reply,
         language: Language,
-        need_names: &[String],
-    ) -> Result<String, ReplyError> {
+        registry: &DatasetRegistry,
+    ) -> Result<Rendered, ReplyError> {
         let template = self
             .environment
             .get_template(&format!("reply.{}.j2", language.as_str()))?;
         let received: Vec<&String> = reply.already_receiving.iter().map(|r| &r.name).collect();
-        let text = template.render(minijinja::context! {
-            crisis => reply.crisis,
-            hotlines => value(&reply.hotlines),
-            needs => value(need_names),
-            out_of_scope => reply.clarify,
-            asks => value(&reply.data_request),
-            services => value(&reply.services),
-            not_eligible => value(&reply.not_eligible),
-            already_receiving => value(&received),
-            vacancies => value(&reply.vacancies),
-            used => value(&reply.data_used),
-        })?;
-        Ok(text.trim().to_owned())
+        let asks: Vec<Named> = reply
+            .data_request
+            .iter()
+            .map(|ask| {
+                let (name, agency) = dataset_name(registry, &ask.dataset, language);
+                Named {
+                    name,
+                    agency,
+                    why: &ask.why,
+                    status: ask.status,
+                }
+            })
+            .collect();
+        let used: Vec<serde_json::Value> = reply
+            .data_used
+            .iter()
+            .map(|u| {
+                let (name, agency) = dataset_name(registry, &u.dataset, language);
+                serde_json::json!({
+                    "name": name,
+                    "agency": agency,
+                    "fetched_at": reader_date(&u.fetched_at, language),
+                    "deleted_by": reader_date(&u.deleted_by, language),
+                })
+            })
+            .collect();
+        let render = |part: &str| {
+            template.render(minijinja::context! {
+                part => part,
+                crisis => reply.crisis,
+                hotlines => value(&reply.hotlines),
+                needs => value(&reply.need_names),
+                off_topic => reply.off_topic,
+                pointer => value(&reply.pointer),
+                details => value(&reply.details),
+                follows_up => reply.follows_up,
+                unsure => reply.unsure,
+                asks => value(&asks),
+                services => value(&reply.services),
+                not_eligible => value(&reply.not_eligible),
+                already_receiving => value(&received),
+                vacancies => value(&reply.vacancies),
+                ask_region => reply.ask_region,
+                used => value(&used),
+            })
+        };
+        Ok(Rendered {
+            text: tidy(&render("all")?),
+            lead: tidy(&render("lead")?),
+        })
     }
+}
+
+/// Trims the text and folds runs of blank lines into one.
+fn tidy(text: &str) -> String {
+    let mut out = String::new();
+    let mut blank = false;
+    for line in text.trim().lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            if !blank && !out.is_empty() {
+                out.push('\n');
+            }
+            blank = true;
+            continue;
+        }
+        blank = false;
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim_end().to_owned()
 }

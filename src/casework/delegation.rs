@@ -188,7 +188,9 @@ impl Delegations {
             .iter()
             .map(|m| DataUsed {
                 dataset: m.dataset.clone(),
+                name: String::new(),
                 agency: m.agency.clone(),
+                agency_name: String::new(),
                 fetched_at: m.fetched_at.clone(),
                 consent_id: package.consent_id.clone(),
                 deleted_by: clock::format_ms(now),
@@ -210,7 +212,9 @@ impl Delegations {
             .keys()
             .map(|dataset| DataUsed {
                 dataset: dataset.clone(),
+                name: String::new(),
                 agency: String::new(),
+                agency_name: String::new(),
                 fetched_at: clock::format_ms(row.granted_ms),
                 consent_id: row.consent_id.clone(),
                 deleted_by: clock::format_ms((row.granted_ms + ONE_TIME_MS).max(now)),

@@ -3,6 +3,7 @@
 //! one JSON object with the figures. A malformed file is refused with the
 //! line and what is wrong before anything runs.
 
+pub mod answers;
 pub mod crisis;
 pub mod needs;
 pub mod recommend;

@@ -13,7 +13,17 @@ pub struct Recommendation {
     pub name: String,
     pub agency: String,
     pub verdict: Verdict,
+    /// The place in the ranking: relevance, and the verdict for near-ties.
     pub score: f32,
+    /// How well it fits the question (its needs and words), 0 to ~1.
+    #[serde(default)]
+    pub relevance: f32,
+    /// A general-purpose line rather than help for this situation.
+    #[serde(default)]
+    pub general: bool,
+    /// What it is, in a sentence.
+    #[serde(default)]
+    pub summary: String,
     /// Why: the conditions met (eligible), still open (unknown) or failed
     /// (ineligible), each in the rule's own words.
     pub reasons: Vec<String>,
@@ -25,6 +35,13 @@ pub struct Recommendation {
     pub next_step: String,
     pub channels: Vec<String>,
     pub source: String,
+    /// Shown services that cannot be received together with this one: the
+    /// citizen chooses (二擇一).
+    #[serde(default)]
+    pub choose_one_of: Vec<String>,
+    /// Services the citizen already receives that exclude this one.
+    #[serde(default)]
+    pub conflicts_with_received: Vec<String>,
 }
 
 pub fn text(localised: &Localised, language: Language) -> String {
@@ -59,6 +76,9 @@ pub fn recommendation(
         agency: agency.to_owned(),
         verdict: judgement.verdict,
         score,
+        relevance: score,
+        general: service.general,
+        summary: text(&service.summary, language),
         reasons,
         would_settle: judgement
             .would_settle
@@ -74,5 +94,7 @@ pub fn recommendation(
         next_step: text(&service.how_to_apply, language),
         channels: service.channels.clone(),
         source: service.source.clone(),
+        choose_one_of: Vec::new(),
+        conflicts_with_received: Vec::new(),
     }
 }

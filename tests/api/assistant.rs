@@ -7,21 +7,14 @@ use mydata_navigator::store::{
 };
 use serde_json::{Value, json};
 
-use crate::helpers::{on_both_stores, post_patiently as post, spawn_app, spawn_app_with};
+use crate::helpers::{
+    on_both_stores, post_patiently as post, service_ids as services, spawn_app, spawn_app_with,
+};
 
 const CAP: ConversationCap = ConversationCap {
     max_turns: 50,
     max_bytes: 1 << 20,
 };
-
-fn services(reply: &Value) -> Vec<&str> {
-    reply["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["service"].as_str().unwrap())
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unemployed_citizen_gets_a_data_free_answer_and_is_asked_only_for_what_decides() {
@@ -90,10 +83,12 @@ async fn an_unemployed_citizen_gets_a_data_free_answer_and_is_asked_only_for_wha
         }
     }
     let text = reply["text"].as_str().unwrap();
+    // Records are named in words, never by their ids.
     assert!(
-        text.contains("就業保險失業給付") && text.contains("labor.insurance_history"),
+        text.contains("就業保險失業給付") && text.contains("勞保投保紀錄"),
         "{text}"
     );
+    assert!(!text.contains("labor.insurance_history"), "{text}");
 
     // The follow-up goes to the other server.
     let (status, follow_up) = post(
@@ -188,11 +183,9 @@ async fn english_is_answered_in_english_and_bad_messages_are_refused() {
     let reply = &started["reply"];
     assert_eq!(reply["language"], "en");
     let text = reply["text"].as_str().unwrap();
-    assert!(
-        text.starts_with("I understand you are asking about"),
-        "{text}"
-    );
-    assert!(text.contains("Next step:"), "{text}");
+    assert!(text.starts_with("The closest fit is"), "{text}");
+    assert!(text.contains("First step:"), "{text}");
+    assert!(!text.contains("符合") && !text.contains("待確認"), "{text}");
 
     for bad in [json!({}), json!({"text": ""}), json!({"text": 7})] {
         let (status, problem) = post(&app, "/api/conversations", &bad).await;

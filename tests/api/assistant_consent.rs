@@ -276,7 +276,10 @@ async fn the_unemployment_story_from_question_to_an_answer_on_the_citizens_recor
     assert_eq!(labour["agency"], "mol.bli");
     assert!(labour["deleted_by"].as_str().unwrap().starts_with("20"));
     let text = answer["text"].as_str().unwrap();
-    assert!(text.contains("符合") && text.contains("mol.bli"), "{text}");
+    assert!(
+        text.contains("符合") && text.contains("勞動部勞工保險局"),
+        "{text}"
+    );
     assert!(!asked(&answer).contains(&"labor.insurance_history"));
 
     // The trail shows the consent and the transfer to the assistant.

@@ -471,3 +471,13 @@ impl FlakyAgency {
         (status, headers, body)
     }
 }
+
+/// The service ids of a reply (or a recommendation), in ranked order.
+pub fn service_ids(reply: &serde_json::Value) -> Vec<&str> {
+    reply["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["service"].as_str().unwrap())
+        .collect()
+}

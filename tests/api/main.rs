@@ -1,6 +1,7 @@
 //! Integration tests through real HTTP over loopback and the real CLI, each
 //! store test on SQLite and on PostgreSQL.
 
+mod answers;
 mod assistant;
 mod assistant_consent;
 mod attacks;

@@ -97,6 +97,18 @@ async fn the_unemployment_conversation_from_question_to_answer_through_consent()
         .await
         .unwrap();
     assert!(overflow.as_i64().unwrap_or(1) <= 0, "{overflow}");
+    // The first answer, services and request for records included, reads
+    // in a few screens of a phone (3.7 now; the goal is about two).
+    let screens = browser
+        .client
+        .execute(
+            "const turn = document.querySelector('section.turn'); \
+             return turn.getBoundingClientRect().height / window.innerHeight;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(screens.as_f64().unwrap_or(9.0) <= 4.0, "{screens} screens");
     browser.screenshot("chat-phone").await;
     browser.close().await;
     drop(app);

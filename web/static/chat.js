@@ -33,21 +33,41 @@ function nextStepActions(service) {
   return actions.length ? el("p", { class: "actions" }, actions) : null;
 }
 
+// A service in detail: what it is, why it fits, the next step; the rest
+// (amounts, what the agency confirms, the source) one tap away.
 function serviceCard(service) {
   const [badgeClass, badgeText] = VERDICT[service.verdict] || VERDICT.unknown;
-  return el("article", { class: "card service", "data-service": service.service },
-    el("header", {},
-      el("h3", {}, service.name),
-      el("span", { class: badgeClass, "data-verdict": service.verdict }, badgeText)),
-    service.reasons.length ? el("ul", { class: "reasons" }, service.reasons.map((r) => el("li", {}, r))) : null,
+  const more = [
     service.benefit ? el("p", {}, el("strong", {}, `${T.benefit}：`), service.benefit) : null,
     service.to_confirm.length
       ? el("div", {}, el("strong", {}, T.to_confirm),
           el("ul", {}, service.to_confirm.map((c) => el("li", {}, c))))
       : null,
+    el("p", { class: "source" }, `${T.source}：${service.source}`),
+  ];
+  return el("article", { class: "card service", "data-service": service.service },
+    el("header", {},
+      el("h3", {}, service.name),
+      el("span", { class: badgeClass, "data-verdict": service.verdict }, badgeText)),
+    service.summary ? el("p", { class: "summary" }, service.summary) : null,
+    service.reasons.length ? el("p", { class: "reasons" }, service.reasons[0]) : null,
+    (service.choose_one_of || []).length
+      ? el("p", { class: "choice" }, `${T.choose_one}：${service.choose_one_of.join("、")}`)
+      : null,
+    (service.conflicts_with_received || []).length
+      ? el("p", { class: "conflict" }, `${T.conflicts_received}：${service.conflicts_with_received.join("、")}`)
+      : null,
     el("p", { class: "next" }, el("strong", {}, `${T.next_step}：`), service.next_step),
     nextStepActions(service),
-    el("p", { class: "source" }, `${T.source}：${service.source}`));
+    el("details", { class: "more" }, el("summary", {}, T.more), more));
+}
+
+// Beyond the first three: one line each.
+function serviceLine(service) {
+  const [badgeClass, badgeText] = VERDICT[service.verdict] || VERDICT.unknown;
+  return el("li", { class: "service-line", "data-service": service.service },
+    el("span", {}, service.name), " ",
+    el("span", { class: badgeClass, "data-verdict": service.verdict }, badgeText));
 }
 
 function vacancyCard(vacancy) {
@@ -66,7 +86,7 @@ function asks(reply) {
     el("h2", { id: `asks-${reply.turn}` }, T.asks_title),
     el("p", {}, T.asks_intro),
     el("ul", {}, reply.data_request.map((a) => el("li", { "data-dataset": a.dataset },
-      el("strong", {}, `${a.dataset}（${a.agency}）`), `：${a.why}`,
+      el("strong", {}, a.name ? `${a.name}（${a.agency_name}）` : `${a.dataset}（${a.agency}）`), `：${a.why}`,
       a.status === "declined" ? el("em", {}, `（${T.ask_declined}）`) : null,
       a.status === "unavailable" ? el("em", {}, `（${T.ask_unavailable}）`) : null))),
     button);
@@ -81,12 +101,16 @@ function renderReply(questionText, reply) {
       el("ul", {}, reply.hotlines.map((h) => el("li", {},
         el("a", { href: `tel:${h.number}` }, h.number), ` ${h.name}（${h.hours}）`)))));
   }
-  if (reply.clarify) turn.append(el("p", { class: "answer" }, reply.text));
-  if (reply.needs.length && !reply.clarify) {
-    turn.append(el("p", { class: "needs" }, `${T.needs_understood}：`,
-      (reply.need_names || reply.needs).map((n) => el("span", { class: "need" }, n))));
+  // The few lines that answer the message; older replies kept no lead.
+  const lead = reply.lead || (reply.clarify ? reply.text : "");
+  if (lead) turn.append(el("p", { class: "answer" }, lead));
+  if (reply.services.length) {
+    turn.append(el("div", { class: "cards" }, reply.services.slice(0, 3).map(serviceCard)));
   }
-  if (reply.services.length) turn.append(el("div", { class: "cards" }, reply.services.map(serviceCard)));
+  if (reply.services.length > 3) {
+    turn.append(el("ul", { class: "more-services" }, reply.services.slice(3).map(serviceLine)));
+  }
+  if (reply.ask_region) turn.append(el("p", { class: "ask-region" }, T.ask_region));
   if (reply.not_eligible && reply.not_eligible.length) {
     turn.append(el("details", { class: "not-eligible" },
       el("summary", {}, T.not_eligible_title),
@@ -99,7 +123,7 @@ function renderReply(questionText, reply) {
   if (reply.data_used && reply.data_used.length) {
     turn.append(el("section", { class: "used" }, el("h2", {}, T.used_title),
       el("ul", {}, reply.data_used.map((u) => el("li", {},
-        `${u.dataset}（${u.agency}）${u.fetched_at}；${T.used_deleted_by} ${u.deleted_by}`)))));
+        `${u.name || u.dataset}（${u.agency_name || u.agency}）${u.fetched_at}；${T.used_deleted_by} ${u.deleted_by}`)))));
   }
   conversation.append(turn);
   turn.scrollIntoView({ block: "start" });
