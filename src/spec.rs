@@ -42,6 +42,16 @@ pub struct ProviderSpec {
     pub en: String,
 }
 
+impl ProviderSpec {
+    /// Its name in `language`'s words.
+    pub fn name(&self, language: crate::understand::language::Language) -> &str {
+        match language {
+            crate::understand::language::Language::ZhTw => &self.zh,
+            crate::understand::language::Language::En => &self.en,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DatasetSpec {
     pub id: DatasetId,

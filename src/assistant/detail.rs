@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Localised, Service};
+use crate::catalog::Service;
+use crate::recommend::explain::text as localised;
 use crate::understand::language::Language;
 
 /// What a detail question asks about.
@@ -149,13 +150,6 @@ pub struct DetailAnswer {
     pub text: String,
 }
 
-fn say(text: &Localised, language: Language) -> String {
-    match language {
-        Language::ZhTw => text.zh_tw.clone(),
-        Language::En => text.en.clone(),
-    }
-}
-
 /// Words and characters too common to say what a question is about.
 const COMMON: [&str; 50] = [
     "可以", "什麼", "怎麼", "如果", "我們", "這個", "那個", "是不", "有沒", "沒有", "一個", "要怎",
@@ -204,20 +198,25 @@ fn candidates(service: &Service, language: Language) -> Vec<(Topic, String)> {
         (Topic::Deadline, &facts.deadline),
     ]
     .into_iter()
-    .filter_map(|(topic, fact)| fact.as_ref().map(|f| (topic, say(f, language))))
+    .filter_map(|(topic, fact)| fact.as_ref().map(|f| (topic, localised(f, language))))
     .collect();
     if let Some(phone) = &facts.phone {
         found.push((Topic::Phone, phone.clone()));
     }
-    found.extend(facts.notes.iter().map(|n| (Topic::Other, say(n, language))));
+    found.extend(
+        facts
+            .notes
+            .iter()
+            .map(|n| (Topic::Other, localised(n, language))),
+    );
     // The entry's own texts, for what the facts do not cover.
-    found.push((Topic::Amount, say(&service.benefit, language)));
-    found.push((Topic::Where, say(&service.how_to_apply, language)));
+    found.push((Topic::Amount, localised(&service.benefit, language)));
+    found.push((Topic::Where, localised(&service.how_to_apply, language)));
     found.extend(
         service
             .to_confirm
             .iter()
-            .map(|t| (Topic::Other, say(t, language))),
+            .map(|t| (Topic::Other, localised(t, language))),
     );
     found
 }
@@ -319,7 +318,7 @@ pub fn answer(
                     score,
                     DetailAnswer {
                         service: service.id.clone(),
-                        name: say(&service.name, language),
+                        name: localised(&service.name, language),
                         topic,
                         text: text.clone(),
                     },

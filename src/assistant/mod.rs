@@ -296,7 +296,7 @@ impl Assistant {
         };
         let rendered = self
             .templates
-            .render(&reply, language, &self.registry)
+            .render(&reply, language)
             .map_err(|e| Problem::internal(&e))?;
         reply.text = rendered.text;
         reply.lead = rendered.lead;
@@ -316,10 +316,7 @@ impl Assistant {
                     u.agency_name = self
                         .registry
                         .provider(&spec.provider)
-                        .map(|p| match language {
-                            Language::ZhTw => p.zh.clone(),
-                            Language::En => p.en.clone(),
-                        })
+                        .map(|p| p.name(language).to_owned())
                         .unwrap_or_default();
                 }
                 u

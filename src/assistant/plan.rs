@@ -94,10 +94,7 @@ pub fn data_request(
                     agency: spec.provider.as_str().to_owned(),
                     agency_name: registry
                         .provider(&spec.provider)
-                        .map(|p| match language {
-                            Language::ZhTw => p.zh.clone(),
-                            Language::En => p.en.clone(),
-                        })
+                        .map(|p| p.name(language).to_owned())
                         .unwrap_or_default(),
                     level: spec.loa.to_string(),
                     sensitive: spec.sensitive,

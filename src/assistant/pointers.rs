@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Localised;
+use crate::recommend::explain::text as localised;
 use crate::spec::{EmbeddedData, SpecError};
 use crate::understand::language::Language;
 
@@ -37,13 +38,6 @@ pub struct Pointers {
     file: File,
 }
 
-fn say(text: &Localised, language: Language) -> String {
-    match language {
-        Language::ZhTw => text.zh_tw.clone(),
-        Language::En => text.en.clone(),
-    }
-}
-
 impl Pointers {
     pub fn embedded() -> Result<Self, SpecError> {
         const FILE: &str = "assistant/pointers.yaml";
@@ -65,8 +59,8 @@ impl Pointers {
             .unwrap_or(&self.file.default);
         Pointer {
             number: entry.number.clone(),
-            name: say(&entry.name, language),
-            about: say(&entry.about, language),
+            name: localised(&entry.name, language),
+            about: localised(&entry.about, language),
         }
     }
 }

@@ -9,9 +9,7 @@ use super::held::DataUsed;
 use super::hotlines::Hotline;
 use super::plan::DataAsk;
 use super::pointers::Pointer;
-use crate::ids::DatasetId;
 use crate::recommend::{Received, Recommendation};
-use crate::spec::DatasetRegistry;
 use crate::understand::language::Language;
 use crate::vacancies::matching::VacancyMatch;
 
@@ -104,27 +102,10 @@ pub struct Rendered {
 /// A dataset asked for, as the reply names it: in words, with its agency.
 #[derive(Serialize)]
 struct Named<'a> {
-    name: String,
-    agency: String,
+    name: &'a str,
+    agency: &'a str,
     why: &'a str,
     status: super::plan::AskStatus,
-}
-
-fn dataset_name(registry: &DatasetRegistry, dataset: &str, language: Language) -> (String, String) {
-    let spec = DatasetId::parse(dataset)
-        .ok()
-        .and_then(|id| registry.dataset(&id));
-    let Some(spec) = spec else {
-        return (dataset.to_owned(), String::new());
-    };
-    let agency = registry
-        .provider(&spec.provider)
-        .map(|p| match language {
-            Language::ZhTw => p.zh.clone(),
-            Language::En => p.en.clone(),
-        })
-        .unwrap_or_default();
-    (spec.name(language).to_owned(), agency)
 }
 
 /// A timestamp as the reader writes a date: 2026-12-07 (zh-TW) or
@@ -161,13 +142,8 @@ impl Templates {
         Ok(Self { environment })
     }
 
-    /// Renders `reply`'s parts, naming datasets in words from `registry`.
-    pub fn render(
-        &self,
-        reply: &Reply,
-        language: Language,
-        registry: &DatasetRegistry,
-    ) -> Result<Rendered, ReplyError> {
+    /// Renders `reply`'s parts; its datasets already carry their names.
+    pub fn render(&self, reply: &Reply, language: Language) -> Result<Rendered, ReplyError> {
         let template = self
             .environment
             .get_template(&format!("reply.{}.j2", language.as_str()))?;
@@ -175,24 +151,20 @@ impl Templates {
         let asks: Vec<Named> = reply
             .data_request
             .iter()
-            .map(|ask| {
-                let (name, agency) = dataset_name(registry, &ask.dataset, language);
-                Named {
-                    name,
-                    agency,
-                    why: &ask.why,
-                    status: ask.status,
-                }
+            .map(|ask| Named {
+                name: &ask.name,
+                agency: &ask.agency_name,
+                why: &ask.why,
+                status: ask.status,
             })
             .collect();
         let used: Vec<serde_json::Value> = reply
             .data_used
             .iter()
             .map(|u| {
-                let (name, agency) = dataset_name(registry, &u.dataset, language);
                 serde_json::json!({
-                    "name": name,
-                    "agency": agency,
+                    "name": u.name,
+                    "agency": u.agency_name,
                     "fetched_at": reader_date(&u.fetched_at, language),
                     "deleted_by": reader_date(&u.deleted_by, language),
                 })
